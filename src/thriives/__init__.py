@@ -1,0 +1,1 @@
+"""thriives: control-room and public-protection system."""

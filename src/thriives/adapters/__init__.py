@@ -1,0 +1,1 @@
+"""Adapters at the edge: storage, web, command line."""

@@ -1,0 +1,1 @@
+"""The ``thriives`` command line."""

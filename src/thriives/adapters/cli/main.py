@@ -1,0 +1,162 @@
+"""``thriives``: serve, migrate, seed the demo force, manage users, verify the audit log."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from thriives.adapters.db.migrate import upgrade
+from thriives.bootstrap import Container, build
+from thriives.domain.accounts import Role
+from thriives.domain.errors import DomainError
+from thriives.policy.loading import PolicyError, load_category_policy
+from thriives.settings import Settings
+
+app = typer.Typer(help="thriives: control-room and public-protection system", no_args_is_help=True)
+user_app = typer.Typer(help="Manage users and API tokens", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit log", no_args_is_help=True)
+policy_app = typer.Typer(help="Force policy files", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+app.add_typer(audit_app, name="audit")
+app.add_typer(policy_app, name="policy")
+console = Console(stderr=True)
+
+
+def _container(**overrides: object) -> Container:
+    try:
+        return build(Settings(**overrides))  # type: ignore[arg-type]
+    except PolicyError as error:
+        console.print(f"[red]policy refused:[/red]\n{error}")
+        raise typer.Exit(2) from error
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    container = _container()
+    upgrade(container.engine)
+    console.print("schema up to date")
+
+
+@app.command()
+def serve(
+    workers: int = typer.Option(1, min=1, max=32, help="Server processes"),
+    reload: bool = typer.Option(False, help="Reload on code changes (development)"),
+) -> None:
+    """Migrate, then serve the web application and API."""
+    import uvicorn
+
+    from thriives.adapters.web.app import create_app
+
+    container = _container()
+    upgrade(container.engine)
+    settings = container.settings
+    console.print(f"thriives on http://{settings.host}:{settings.port}"
+                  f"{' (demo mode)' if settings.demo else ''}")
+    if workers == 1 and not reload:
+        uvicorn.run(create_app(container), host=settings.host, port=settings.port,
+                    log_level="warning", access_log=False)
+        return
+    container.close()
+    uvicorn.run("thriives.adapters.web.asgi:create", factory=True, host=settings.host,
+                port=settings.port, workers=workers, reload=reload, log_level="warning",
+                access_log=False)
+
+
+@app.command()
+def demo(
+    seed: int = typer.Option(2016, help="Seed of the fictional force: same seed, same force"),
+    incidents: int = typer.Option(52_000, min=0, help="Past incidents over the last twelve months"),
+    serve_after: bool = typer.Option(True, "--serve/--no-serve", help="Start the server afterwards"),
+) -> None:
+    """Set up the fictional demo force (once) and serve thriives in demo mode."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from thriives.services.demo import seed_demo
+
+    os.environ["THRIIVES_DEMO"] = "true"
+    container = _container(demo=True)
+    upgrade(container.engine)
+    with container.uow() as uow:
+        seeded = uow.users.by_username("handler") is not None
+    if seeded:
+        console.print("demo force already in place; not seeding again")
+    else:
+        with Progress(TextColumn("seeding Thornshire"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                      TimeElapsedColumn(), console=console) as progress:
+            task = progress.add_task("seed", total=incidents)
+
+            def advance(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            seed_demo(container, seed=seed, as_of=datetime.now(UTC), incidents=incidents,
+                      progress=advance)
+        console.print("demo users: handler, dispatcher, supervisor, protection, analyst, admin;"
+                      " password: thriives-demo")
+    container.close()
+    if serve_after:
+        serve(workers=1, reload=False)
+
+
+@user_app.command("add")
+def user_add(
+    username: str,
+    role: Role = typer.Option(..., help="Role of the new user"),
+    display_name: str = typer.Option(None, help="Name shown on screens (default: username)"),
+    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True,
+                                 envvar="THRIIVES_NEW_PASSWORD", help="At least 10 characters"),
+) -> None:
+    """Add a user with a role; the password is asked for (or read from THRIIVES_NEW_PASSWORD)."""
+    container = _container()
+    try:
+        container.accounts.add_user(username, display_name or username, role, password,
+                                    datetime.now(UTC), by="cli")
+    except DomainError as error:
+        console.print(f"[red]{error.field}: {error.message}[/red]")
+        raise typer.Exit(2) from error
+    console.print(f"user {username} added as {role.value}")
+
+
+@user_app.command("token")
+def user_token(username: str, label: str = typer.Option("api", help="What the token is for")) -> None:
+    """Issue an API bearer token for a user; it is shown once."""
+    container = _container()
+    try:
+        token = container.accounts.issue_token(username, label, datetime.now(UTC), by="cli")
+    except DomainError as error:
+        console.print(f"[red]{error.field}: {error.message}[/red]")
+        raise typer.Exit(2) from error
+    typer.echo(token)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit log's hash chain; exit 1 and name each broken entry if tampered with."""
+    from thriives.services.audit import verify_audit
+
+    container = _container()
+    count, findings = verify_audit(container.uow)
+    if findings:
+        for finding in findings:
+            where = f"entry {finding.seq}" if finding.seq is not None else "chain"
+            typer.echo(f"BROKEN {where}: {finding.problem}")
+        typer.echo(f"audit log NOT intact: {len(findings)} problem(s) in {count} entries")
+        raise typer.Exit(1)
+    typer.echo(f"audit log intact: {count} entries")
+
+
+@policy_app.command("check")
+def policy_check(directory: Path = typer.Argument(None, help="Policy folder (default: bundled)")) -> None:
+    """Validate policy files; name the file, field and problem of each fault."""
+    try:
+        policy = load_category_policy(directory)
+    except PolicyError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from error
+    typer.echo(f"policy {policy.version}: {len(policy.categories)} categories, "
+               f"{len(policy.qualifiers)} qualifiers: OK")
+

@@ -1,0 +1,1 @@
+"""SQL storage: tables, engine set-up, unit of work, repositories and migrations."""

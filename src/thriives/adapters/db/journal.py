@@ -1,0 +1,135 @@
+"""The journal: the events table (the incident timeline and live feed) and the audit log.
+
+Ordering matters for the live feed: readers poll ``events WHERE id > last_seen``, so an
+event with a smaller id must never become visible after one with a larger id. Every
+transaction that writes an event or an audit entry therefore first locks the single
+audit-head row (``SELECT ... FOR UPDATE``; on SQLite the write transaction itself is the
+lock). Ids are then allocated and committed in the same order, and the audit chain is
+extended by one writer at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from thriives.adapters.db.tables import audit_head, audit_log, events, incidents
+from thriives.domain.audit_chain import AuditEntry, Operation, canonical_detail, seal
+
+
+class Journal:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._head: tuple[int, str] | None = None
+
+    def _lock(self) -> tuple[int, str]:
+        if self._head is None:
+            row = self._connection.execute(
+                select(audit_head.c.seq, audit_head.c.hash)
+                .where(audit_head.c.id == 1)
+                .with_for_update()
+            ).one()
+            self._head = (row.seq, row.hash)
+        return self._head
+
+    def event(
+        self,
+        at: datetime,
+        actor: str,
+        kind: str,
+        data: dict[str, Any],
+        incident_id: str | None = None,
+    ) -> int:
+        self._lock()
+        return int(
+            self._connection.execute(
+                insert(events)
+                .values(at=at, actor=actor, kind=kind, data=data, incident_id=incident_id)
+                .returning(events.c.id)
+            ).scalar_one()
+        )
+
+    def audit(
+        self,
+        at: datetime,
+        actor: str,
+        operation: Operation,
+        record_type: str,
+        record_id: str,
+        justification: str,
+        detail: dict[str, Any] | None = None,
+    ) -> int:
+        seq, prev_hash = self._lock()
+        seq += 1
+        detail_text = canonical_detail(detail or {})
+        digest = seal(
+            seq, at, actor, operation.value, record_type, record_id, justification,
+            detail_text, prev_hash,
+        )
+        self._connection.execute(
+            insert(audit_log).values(
+                seq=seq, at=at, actor=actor, operation=operation.value,
+                record_type=record_type, record_id=record_id,
+                justification=justification, detail=detail_text,
+                prev_hash=prev_hash, hash=digest,
+            )
+        )
+        self._connection.execute(
+            update(audit_head).where(audit_head.c.id == 1).values(seq=seq, hash=digest)
+        )
+        self._head = (seq, digest)
+        return seq
+
+    def audit_entries(self, batch: int = 5000) -> Iterator[AuditEntry]:
+        """Every audit entry in storage order, streamed in batches."""
+        last = 0
+        while True:
+            rows = self._connection.execute(
+                select(audit_log).where(audit_log.c.seq > last).order_by(audit_log.c.seq).limit(batch)
+            ).all()
+            if not rows:
+                return
+            for row in rows:
+                yield AuditEntry(
+                    seq=row.seq, at=row.at, actor=row.actor, operation=Operation(row.operation),
+                    record_type=row.record_type, record_id=row.record_id,
+                    justification=row.justification, detail=row.detail,
+                    prev_hash=row.prev_hash, hash=row.hash,
+                )
+            last = rows[-1].seq
+
+    def head(self) -> tuple[int, str]:
+        row = self._connection.execute(
+            select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)
+        ).one()
+        return int(row.seq), str(row.hash)
+
+    def events_after(self, after: int, limit: int = 500) -> list[dict[str, Any]]:
+        rows = self._connection.execute(
+            select(events).where(events.c.id > after).order_by(events.c.id).limit(limit)
+        ).all()
+        return [dict(row._mapping) for row in rows]
+
+    def feed_after(self, after: int, limit: int = 500) -> list[dict[str, Any]]:
+        """Events after ``after`` for the live feed: what changed, never who the caller was."""
+        rows = self._connection.execute(
+            select(events.c.id, events.c.at, events.c.kind, incidents.c.reference,
+                   incidents.c.status)
+            .outerjoin(incidents, incidents.c.id == events.c.incident_id)
+            .where(events.c.id > after)
+            .order_by(events.c.id)
+            .limit(limit)
+        ).all()
+        return [dict(row._mapping) for row in rows]
+
+    def timeline(self, incident_id: str) -> list[dict[str, Any]]:
+        rows = self._connection.execute(
+            select(events).where(events.c.incident_id == incident_id).order_by(events.c.id)
+        ).all()
+        return [dict(row._mapping) for row in rows]
+
+    def last_event_id(self) -> int:
+        return int(self._connection.execute(select(func.coalesce(func.max(events.c.id), 0))).scalar_one())

@@ -1,0 +1,176 @@
+"""Repositories: the only code that knows table shapes. Each takes the unit of work's connection."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from thriives.adapters.db.tables import (
+    api_tokens,
+    idempotency_keys,
+    incidents,
+    reference_counters,
+    sessions,
+    units,
+    users,
+)
+
+
+class ReferenceCounter:
+    """Per-day incident numbers, one atomic upsert each: unique under concurrent writers."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def next(self, day: str) -> int:
+        dialect = self._connection.dialect.name
+        module: Any = postgresql if dialect == "postgresql" else sqlite
+        statement = module.insert(reference_counters).values(day=day, last_number=1)
+        statement = statement.on_conflict_do_update(
+            index_elements=[reference_counters.c.day],
+            set_={"last_number": reference_counters.c.last_number + 1},
+        ).returning(reference_counters.c.last_number)
+        return int(self._connection.execute(statement).scalar_one())
+
+
+class IncidentRepository:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def add(self, row: dict[str, Any]) -> None:
+        self._connection.execute(insert(incidents).values(**row))
+
+    def get(self, reference: str, for_update: bool = False) -> dict[str, Any] | None:
+        query = select(incidents).where(incidents.c.reference == reference)
+        if for_update:
+            query = query.with_for_update()
+        row = self._connection.execute(query).first()
+        return dict(row._mapping) if row else None
+
+    def get_by_id(self, incident_id: str) -> dict[str, Any] | None:
+        row = self._connection.execute(select(incidents).where(incidents.c.id == incident_id)).first()
+        return dict(row._mapping) if row else None
+
+    def update(self, incident_id: str, version: int, changes: dict[str, Any]) -> bool:
+        """Apply changes if the row is still at ``version``; False when someone got there first."""
+        result = self._connection.execute(
+            update(incidents)
+            .where(incidents.c.id == incident_id, incidents.c.version == version)
+            .values(**changes, version=version + 1)
+        )
+        return result.rowcount == 1
+
+    def live(self, statuses: list[str], limit: int) -> list[dict[str, Any]]:
+        rows = self._connection.execute(
+            select(
+                incidents.c.id, incidents.c.reference, incidents.c.status, incidents.c.channel,
+                incidents.c.received_at, incidents.c.opening_category, incidents.c.qualifiers,
+                incidents.c.location_text, incidents.c.postcode,
+            )
+            .where(incidents.c.status.in_(statuses))
+            .order_by(incidents.c.received_at)
+            .limit(limit)
+        ).all()
+        return [dict(row._mapping) for row in rows]
+
+    def count(self) -> int:
+        return int(self._connection.execute(select(func.count()).select_from(incidents)).scalar_one())
+
+    def idempotent_request(self, user_id: int, key: str) -> dict[str, Any] | None:
+        row = self._connection.execute(
+            select(idempotency_keys).where(
+                idempotency_keys.c.user_id == user_id, idempotency_keys.c.key == key
+            )
+        ).first()
+        return dict(row._mapping) if row else None
+
+    def remember_request(
+        self, user_id: int, key: str, request_hash: str, incident_id: str, at: datetime
+    ) -> None:
+        self._connection.execute(
+            insert(idempotency_keys).values(
+                user_id=user_id, key=key, request_hash=request_hash,
+                incident_id=incident_id, created_at=at,
+            )
+        )
+
+
+class UserRepository:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def add(self, row: dict[str, Any]) -> int:
+        return int(
+            self._connection.execute(insert(users).values(**row).returning(users.c.id)).scalar_one()
+        )
+
+    def by_username(self, username: str, for_update: bool = False) -> dict[str, Any] | None:
+        query = select(users).where(users.c.username == username)
+        if for_update:
+            query = query.with_for_update()
+        row = self._connection.execute(query).first()
+        return dict(row._mapping) if row else None
+
+    def by_id(self, user_id: int) -> dict[str, Any] | None:
+        row = self._connection.execute(select(users).where(users.c.id == user_id)).first()
+        return dict(row._mapping) if row else None
+
+    def set_login_state(self, user_id: int, failures: int, locked_until: datetime | None) -> None:
+        self._connection.execute(
+            update(users).where(users.c.id == user_id)
+            .values(failed_logins=failures, locked_until=locked_until)
+        )
+
+    def set_password(self, user_id: int, password_hash: str) -> None:
+        self._connection.execute(
+            update(users).where(users.c.id == user_id).values(password_hash=password_hash)
+        )
+
+    def all(self) -> list[dict[str, Any]]:
+        rows = self._connection.execute(select(users).order_by(users.c.username)).all()
+        return [dict(row._mapping) for row in rows]
+
+    def add_session(self, row: dict[str, Any]) -> None:
+        self._connection.execute(insert(sessions).values(**row))
+
+    def session(self, session_id: str) -> dict[str, Any] | None:
+        row = self._connection.execute(
+            select(sessions, users.c.username, users.c.role, users.c.display_name,
+                   users.c.active, users.c.is_demo)
+            .join(users, users.c.id == sessions.c.user_id)
+            .where(sessions.c.id == session_id, sessions.c.ended_at.is_(None))
+        ).first()
+        return dict(row._mapping) if row else None
+
+    def touch_session(self, session_id: str, at: datetime) -> None:
+        self._connection.execute(
+            update(sessions).where(sessions.c.id == session_id).values(last_seen_at=at)
+        )
+
+    def end_session(self, session_id: str, at: datetime) -> None:
+        self._connection.execute(
+            update(sessions).where(sessions.c.id == session_id).values(ended_at=at)
+        )
+
+    def add_token(self, row: dict[str, Any]) -> None:
+        self._connection.execute(insert(api_tokens).values(**row))
+
+    def token(self, token_id: str) -> dict[str, Any] | None:
+        row = self._connection.execute(
+            select(api_tokens.c.user_id, users.c.username, users.c.role, users.c.display_name,
+                   users.c.active, users.c.is_demo)
+            .join(users, users.c.id == api_tokens.c.user_id)
+            .where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
+        ).first()
+        return dict(row._mapping) if row else None
+
+
+class UnitRepository:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def count(self) -> int:
+        return int(self._connection.execute(select(func.count()).select_from(units)).scalar_one())

@@ -1,0 +1,207 @@
+"""The schema, declared once; Alembic migrations must produce exactly this (a test checks)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+
+# SQLite only makes INTEGER PRIMARY KEY an auto-incrementing row id.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out, on both stores. Naive datetimes are refused."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use aware UTC datetimes")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(40), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False),
+    Column("role", String(40), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("failed_logins", Integer, nullable=False, default=0),
+    Column("locked_until", UtcDateTime, nullable=True),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("is_demo", Boolean, nullable=False, default=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),  # SHA-256 of the cookie value
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=False),
+    Column("ended_at", UtcDateTime, nullable=True),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", String(64), primary_key=True),  # SHA-256 of the token
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("label", String(100), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime, nullable=True),
+)
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("reference", String(32), nullable=False, unique=True),
+    Column("status", String(20), nullable=False),
+    Column("channel", String(10), nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("opening_category", String(40), nullable=False),
+    Column("qualifiers", JSON, nullable=False),
+    Column("asb_qualifier", String(20), nullable=True),
+    Column("caller_name", String(200), nullable=True),
+    Column("caller_phone", String(32), nullable=True),
+    Column("location_text", String(500), nullable=True),
+    Column("postcode", String(8), nullable=True),
+    Column("latitude", Float, nullable=True),
+    Column("longitude", Float, nullable=True),
+    Column("account", Text, nullable=False),
+    Column("closing_category", String(40), nullable=True),
+    Column("closure_reason", String(40), nullable=True),
+    Column("closure_note", Text, nullable=True),
+    Column("policy_version", String(40), nullable=False),
+    Column("created_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("version", Integer, nullable=False),
+    Index("ix_incidents_status_received_at", "status", "received_at"),
+    Index("ix_incidents_caller_phone", "caller_phone"),
+)
+
+reference_counters = Table(
+    "reference_counters",
+    metadata,
+    Column("day", String(6), primary_key=True),
+    Column("last_number", BigInteger, nullable=False),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("request_hash", String(64), nullable=False),
+    Column("incident_id", String(36), ForeignKey("incidents.id"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("user_id", "key"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("incident_id", String(36), ForeignKey("incidents.id"), nullable=True, index=True),
+    Column("actor", String(40), nullable=False),
+    Column("kind", String(60), nullable=False),
+    Column("data", JSON, nullable=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(40), nullable=False),
+    Column("operation", String(20), nullable=False),
+    Column("record_type", String(40), nullable=False),
+    Column("record_id", String(64), nullable=False),
+    Column("justification", String(2000), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("ix_audit_log_record", "record_type", "record_id"),
+)
+
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+districts = Table(
+    "districts",
+    metadata,
+    Column("code", String(10), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("kind", String(10), nullable=False),  # urban or rural: picks the attendance target
+)
+
+stations = Table(
+    "stations",
+    metadata,
+    Column("code", String(10), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("district_code", String(10), ForeignKey("districts.code"), nullable=False),
+    Column("latitude", Float, nullable=False),
+    Column("longitude", Float, nullable=False),
+)
+
+units = Table(
+    "units",
+    metadata,
+    Column("call_sign", String(20), primary_key=True),
+    Column("unit_type", String(30), nullable=False),
+    Column("station_code", String(10), ForeignKey("stations.code"), nullable=False),
+    Column("skills", JSON, nullable=False),
+    Column("status", String(20), nullable=False),
+)

@@ -1,0 +1,73 @@
+"""The unit of work: one transaction, its repositories, and the journal (events and audit).
+
+Use-cases run ``with uow_factory(write=True) as uow: ... uow.commit()``. Leaving the block
+without ``commit()`` rolls everything back, so a failure half-way writes nothing.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy import Connection, Engine
+
+from thriives.adapters.db.engine import WRITE
+from thriives.adapters.db.journal import Journal
+from thriives.adapters.db.repositories import (
+    IncidentRepository,
+    ReferenceCounter,
+    UnitRepository,
+    UserRepository,
+)
+
+
+class SqlUnitOfWork:
+    def __init__(self, engine: Engine, write: bool) -> None:
+        self._engine = engine
+        self._write = write
+        self._connection: Connection | None = None
+
+    def __enter__(self) -> SqlUnitOfWork:
+        connection = self._engine.connect()
+        if self._write:
+            connection = connection.execution_options(**{WRITE: True})
+        connection.begin()
+        self._connection = connection
+        self.incidents = IncidentRepository(connection)
+        self.references = ReferenceCounter(connection)
+        self.users = UserRepository(connection)
+        self.units = UnitRepository(connection)
+        self.journal = Journal(connection)
+        return self
+
+    @property
+    def connection(self) -> Connection:
+        assert self._connection is not None, "unit of work used outside its with block"
+        return self._connection
+
+    def commit(self) -> None:
+        self.connection.commit()
+
+    def rollback(self) -> None:
+        self.connection.rollback()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        connection = self.connection
+        try:
+            if connection.in_transaction():
+                connection.rollback()
+        finally:
+            connection.close()
+            self._connection = None
+
+
+class UnitOfWorkFactory:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def __call__(self, write: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, write)

@@ -1,0 +1,80 @@
+"""The FastAPI application, built from a container (never at import time)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
+
+from thriives.adapters.web import api, live, pages, problems
+from thriives.adapters.web.feed import EventFeed
+from thriives.adapters.web.identity import LoginRequired
+from thriives.bootstrap import Container
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(container: Container) -> FastAPI:
+    def fetch(after: int, limit: int) -> list[dict[str, Any]]:
+        with container.uow() as uow:
+            return uow.journal.feed_after(after, limit)
+
+    def latest() -> int:
+        with container.uow() as uow:
+            return uow.journal.last_event_id()
+
+    feed = EventFeed(fetch, latest, container.settings.event_poll_seconds)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await feed.stop()
+
+    app = FastAPI(
+        title="thriives",
+        version="0.1.0",
+        description="Control-room and public-protection system: JSON API",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.container = container
+    app.state.feed = feed
+    problems.install(app)
+
+    @app.exception_handler(LoginRequired)
+    async def to_login(request: Request, _error: LoginRequired) -> RedirectResponse:
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, str]:
+        """The process is alive."""
+        return {"status": "alive"}
+
+    @app.get("/readyz", tags=["health"], responses={503: {"description": "database unreachable"}})
+    async def readyz() -> JSONResponse:
+        """The database answers."""
+
+        def ping() -> None:
+            with container.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+
+        try:
+            await run_in_threadpool(ping)
+        except Exception as error:  # noqa: BLE001 - any failure means not ready
+            return JSONResponse({"status": "unready", "detail": type(error).__name__}, 503)
+        return JSONResponse({"status": "ready"})
+
+    app.include_router(api.router)
+    app.include_router(live.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

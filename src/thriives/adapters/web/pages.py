@@ -1,0 +1,231 @@
+"""Server-rendered pages: log-in, call-taking, live queue, incident with timeline.
+
+Handlers are thin: read the form, call one service, render. A rule broken in a form comes
+back on the same page, next to the field, with the handler's input kept.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
+
+from thriives.adapters.web.identity import (
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    Caller,
+    container_of,
+    page_caller,
+)
+from thriives.domain.accounts import Permission, Role, can
+from thriives.domain.errors import DomainError
+from thriives.domain.incidents import TRANSITIONS, Channel, Contact, Status
+from thriives.services.incidents import request_fingerprint
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+PageCaller = Annotated[Caller, Depends(page_caller)]
+HOME = {Role.CALL_HANDLER: "/calls/new"}
+
+
+def _local(value: datetime | None, request: Request, fmt: str = "%d %b %Y %H:%M:%S") -> str:
+    if value is None:
+        return ""
+    zone = ZoneInfo(container_of(request).settings.force_timezone)
+    return value.astimezone(zone).strftime(fmt)
+
+
+def render(request: Request, name: str, caller: Caller | None, status: int = 200,
+           **context: Any) -> HTMLResponse:
+    container = container_of(request)
+    return templates.TemplateResponse(
+        request, name,
+        {"caller": caller, "demo": container.settings.demo, "policy": container.policy,
+         "can": (lambda p: caller is not None and can(caller.actor.role, Permission(p))),
+         "local": lambda v, fmt="%d %b %Y %H:%M:%S": _local(v, request, fmt), **context},
+        status_code=status,
+    )
+
+
+@router.get("/login")
+def login_page(request: Request, next: str = "/") -> HTMLResponse:  # noqa: A002
+    token = secrets.token_urlsafe(24)
+    response = render(request, "login.html", None, csrf=token, next=_safe_next(next))
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
+                        secure=container_of(request).settings.secure_cookies, path="/login")
+    return response
+
+
+def _safe_next(target: str) -> str:
+    """Only same-site paths: never let a log-in link send a user elsewhere."""
+    return target if target.startswith("/") and not target.startswith("//") else "/"
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    container = container_of(request)
+    form = await request.form()
+    username, password = str(form.get("username", "")), str(form.get("password", ""))
+    target = _safe_next(str(form.get("next", "/")))
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE)
+    if not expected or not secrets.compare_digest(expected, str(form.get("csrf_token", ""))):
+        return login_page(request, target)  # a fresh form; the old one was stale or forged
+    try:
+        session = await run_in_threadpool(
+            container.accounts.log_in, username[:40], password[:1000], container.clock()
+        )
+    except DomainError as error:
+        token = secrets.token_urlsafe(24)
+        response = render(request, "login.html", None, 401, csrf=token, next=target,
+                          error=error.message, username=username[:40])
+        response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
+                            secure=container.settings.secure_cookies, path="/login")
+        return response
+    home = target if target != "/" else HOME.get(session.actor.role, "/queue")
+    response = RedirectResponse(home, status_code=303)
+    response.set_cookie(SESSION_COOKIE, session.token, httponly=True, samesite="strict",
+                        secure=container.settings.secure_cookies)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request, caller: PageCaller) -> Response:
+    container = container_of(request)
+    token = request.cookies.get(SESSION_COOKIE, "")
+    await run_in_threadpool(container.accounts.log_out, token, container.clock())
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/")
+def home(caller: PageCaller) -> RedirectResponse:
+    return RedirectResponse(HOME.get(caller.actor.role, "/queue"), status_code=303)
+
+
+@router.get("/calls/new")
+def call_page(request: Request, caller: PageCaller) -> HTMLResponse:
+    now = container_of(request).clock()
+    return render(request, "call.html", caller, form={}, errors={},
+                  received_at=now.isoformat(), idempotency_key=str(uuid.uuid4()))
+
+
+@router.post("/calls")
+async def take_call(request: Request, caller: PageCaller) -> Response:
+    container = container_of(request)
+    form = await request.form()
+    errors: dict[str, str] = {}
+    try:
+        contact = _contact_from(form, container.clock())
+        opened = await run_in_threadpool(
+            container.incidents.open,
+            caller.actor, contact, container.clock(), str(form.get("idempotency_key") or "") or None,
+            request_fingerprint({k: form.getlist(k) for k in form if k != "csrf_token"}),
+        )
+    except DomainError as error:
+        errors[error.field or "form"] = error.message
+        return render(request, "call.html", caller, 422, form=form, errors=errors,
+                      received_at=form.get("received_at", ""),
+                      idempotency_key=form.get("idempotency_key", ""))
+    return RedirectResponse(f"/incidents/{opened.incident['reference']}", status_code=303)
+
+
+def _contact_from(form: Any, now: datetime) -> Contact:
+    channel = str(form.get("channel", ""))
+    if channel not in {c.value for c in Channel}:
+        raise DomainError("choose how the contact came in", "channel")
+    try:
+        received_at = datetime.fromisoformat(str(form.get("received_at", "")))
+    except ValueError as error:
+        raise DomainError("is not a date and time", "received_at") from error
+
+    def text(name: str) -> str | None:
+        return str(form.get(name) or "") or None
+
+    def number(name: str) -> float | None:
+        raw = text(name)
+        try:
+            return float(raw) if raw else None
+        except ValueError as error:
+            raise DomainError("is not a number", name) from error
+
+    return Contact(
+        channel=Channel(channel), received_at=received_at,
+        opening_category=str(form.get("opening_category", "")),
+        qualifiers=tuple(str(q) for q in form.getlist("qualifiers")),
+        asb_qualifier=text("asb_qualifier"), caller_name=text("caller_name"),
+        caller_phone=text("caller_phone"), location_text=text("location_text"),
+        postcode=text("postcode"), latitude=number("latitude"), longitude=number("longitude"),
+        account=str(form.get("account", "")),
+    )
+
+
+@router.get("/queue")
+def queue_page(request: Request, caller: PageCaller) -> HTMLResponse:
+    rows = container_of(request).incidents.live(caller.actor)
+    return render(request, "queue.html", caller, rows=rows, now=container_of(request).clock())
+
+
+@router.get("/queue/table")
+def queue_table(request: Request, caller: PageCaller) -> HTMLResponse:
+    rows = container_of(request).incidents.live(caller.actor)
+    return render(request, "_queue_rows.html", caller, rows=rows, now=container_of(request).clock())
+
+
+@router.get("/incidents/{reference}")
+def incident_page(request: Request, reference: str, caller: PageCaller) -> HTMLResponse:
+    container = container_of(request)
+    incident, timeline = container.incidents.view(caller.actor, reference[:40], container.clock())
+    return render(request, "incident.html", caller, incident=incident, timeline=timeline,
+                  moves=_moves(incident["status"]), errors={})
+
+
+def _moves(status: str) -> list[Any]:
+    return [t for t in TRANSITIONS if t.source.value == status and t.target is not Status.CLOSED]
+
+
+@router.post("/incidents/{reference}/status")
+async def incident_status(request: Request, reference: str, caller: PageCaller) -> Response:
+    container = container_of(request)
+    form = await request.form()
+    try:
+        await run_in_threadpool(
+            container.incidents.change_status, caller.actor, reference[:40], Status(str(form.get("status"))),
+            str(form.get("reason") or "") or None, container.clock(),
+        )
+    except (DomainError, ValueError) as error:
+        return await run_in_threadpool(_incident_error,request, caller, reference, error)
+    return RedirectResponse(f"/incidents/{reference}", status_code=303)
+
+
+@router.post("/incidents/{reference}/close")
+async def incident_close(request: Request, reference: str, caller: PageCaller) -> Response:
+    container = container_of(request)
+    form = await request.form()
+    try:
+        await run_in_threadpool(
+            container.incidents.close, caller.actor, reference[:40], str(form.get("closing_category", "")),
+            str(form.get("closure_reason", "")), str(form.get("note") or "") or None,
+            container.clock(),
+        )
+    except DomainError as error:
+        return await run_in_threadpool(_incident_error, request, caller, reference, error)
+    return RedirectResponse(f"/incidents/{reference}", status_code=303)
+
+
+def _incident_error(request: Request, caller: Caller, reference: str, error: Exception) -> HTMLResponse:
+    container = container_of(request)
+    incident, timeline = container.incidents.view(caller.actor, reference[:40], container.clock())
+    field = getattr(error, "field", None) or "status"
+    message = getattr(error, "message", None) or "is not a status"
+    return render(request, "incident.html", caller, 422, incident=incident, timeline=timeline,
+                  moves=_moves(incident["status"]), errors={field: message})

@@ -1,0 +1,91 @@
+"""Errors as JSON problem details (RFC 9457), each naming the field and the problem.
+
+Domain errors, validation errors, refused permissions and malformed bodies all end here,
+mapped in one place, with a message a call handler can act on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from thriives.domain.errors import DomainError
+
+PROBLEM = "application/problem+json"
+
+
+class FieldProblem(BaseModel):
+    field: str | None
+    message: str
+
+
+class Problem(BaseModel):
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldProblem] = []
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI declarations of the problem responses a route may give."""
+    titles = {
+        400: "Malformed request", 401: "Not logged in", 403: "Not allowed",
+        404: "Not found", 409: "Conflict", 422: "Invalid input",
+    }
+    return {
+        status: {
+            "description": titles[status],
+            "content": {PROBLEM: {"schema": Problem.model_json_schema()}},
+        }
+        for status in statuses
+    }
+
+
+def problem(status: int, title: str, detail: str, errors: list[dict[str, Any]] | None = None,
+            headers: dict[str, str] | None = None) -> JSONResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail,
+            "errors": errors or []}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in {"body", "query", "path", "header"}:
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(_request: Request, error: DomainError) -> JSONResponse:
+        titles = {404: "Not found", 409: "Conflict", 403: "Not allowed", 401: "Not logged in"}
+        return problem(
+            error.status, titles.get(error.status, "Invalid input"),
+            f"{error.field}: {error.message}" if error.field else error.message,
+            [{"field": error.field, "message": error.message}],
+        )
+
+    @app.exception_handler(PermissionError)
+    async def permission_error(_request: Request, error: PermissionError) -> JSONResponse:
+        return problem(403, "Not allowed", str(error))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
+        items = error.errors()
+        if any(item.get("type") == "json_invalid" for item in items):
+            return problem(400, "Malformed request", "the body is not valid JSON",
+                           [{"field": "body", "message": "not valid JSON"}])
+        errors = [{"field": _location(tuple(item["loc"])), "message": item["msg"]} for item in items]
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        return problem(422, "Invalid input", detail, errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        return problem(error.status_code, str(error.detail), str(error.detail),
+                       headers=getattr(error, "headers", None))

@@ -1,0 +1,64 @@
+"""The composition root: the one place that reads settings and wires the application.
+
+Nothing in thriives opens a database or reads the environment at import time; the CLI,
+the web server and the tests all call ``build``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from sqlalchemy import Engine
+
+from thriives.adapters.db.engine import make_engine
+from thriives.adapters.db.uow import UnitOfWorkFactory
+from thriives.domain.accounts import LockoutPolicy
+from thriives.domain.categories import CategoryPolicy
+from thriives.policy.loading import load_category_policy
+from thriives.services.accounts import AccountService
+from thriives.services.incidents import IncidentService
+from thriives.settings import Settings
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Container:
+    settings: Settings
+    engine: Engine
+    uow: UnitOfWorkFactory
+    policy: CategoryPolicy
+    accounts: AccountService
+    incidents: IncidentService
+    clock: Clock = field(default=utc_now)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def build(settings: Settings | None = None, clock: Clock = utc_now) -> Container:
+    settings = settings or Settings()
+    engine = make_engine(settings.database_url, settings.db_pool_size)
+    uow = UnitOfWorkFactory(engine)
+    policy = load_category_policy(settings.policy_dir)
+    hasher = PasswordHasher(
+        time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib
+    )
+    accounts = AccountService(
+        uow,
+        hasher,
+        LockoutPolicy(settings.lockout_failures, timedelta(minutes=settings.lockout_minutes)),
+        timedelta(minutes=settings.session_idle_minutes),
+        demo=settings.demo,
+    )
+    incidents = IncidentService(
+        uow, policy, settings.force_timezone, settings.reference_prefix
+    )
+    return Container(settings, engine, uow, policy, accounts, incidents, clock)

@@ -1,0 +1,1 @@
+"""Pure rules of the control room: standard library only, no I/O, time passed in."""

@@ -1,0 +1,102 @@
+"""Roles, what each may do, and the rules for log-in lock-out and idle sessions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from thriives.domain.errors import DomainError
+
+
+class Role(StrEnum):
+    CALL_HANDLER = "call_handler"
+    DISPATCHER = "dispatcher"
+    SUPERVISOR = "supervisor"
+    PUBLIC_PROTECTION = "public_protection"
+    ANALYST = "analyst"
+    ADMIN = "admin"
+
+
+class Permission(StrEnum):
+    OPEN_INCIDENT = "open_incident"
+    VIEW_QUEUE = "view_queue"
+    VIEW_INCIDENT = "view_incident"
+    UPDATE_INCIDENT = "update_incident"
+    CLOSE_INCIDENT = "close_incident"
+    REOPEN_INCIDENT = "reopen_incident"
+    VERIFY_AUDIT = "verify_audit"
+    MANAGE_USERS = "manage_users"
+
+
+_P = Permission
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.CALL_HANDLER: frozenset(
+        {_P.OPEN_INCIDENT, _P.VIEW_QUEUE, _P.VIEW_INCIDENT, _P.UPDATE_INCIDENT, _P.CLOSE_INCIDENT}
+    ),
+    Role.DISPATCHER: frozenset(
+        {_P.OPEN_INCIDENT, _P.VIEW_QUEUE, _P.VIEW_INCIDENT, _P.UPDATE_INCIDENT, _P.CLOSE_INCIDENT}
+    ),
+    Role.SUPERVISOR: frozenset(
+        {_P.OPEN_INCIDENT, _P.VIEW_QUEUE, _P.VIEW_INCIDENT, _P.UPDATE_INCIDENT,
+         _P.CLOSE_INCIDENT, _P.REOPEN_INCIDENT, _P.VERIFY_AUDIT}
+    ),
+    Role.PUBLIC_PROTECTION: frozenset({_P.VIEW_QUEUE, _P.VIEW_INCIDENT}),
+    Role.ANALYST: frozenset({_P.VIEW_QUEUE}),
+    Role.ADMIN: frozenset({_P.VIEW_QUEUE, _P.VERIFY_AUDIT, _P.MANAGE_USERS}),
+}
+
+
+def can(role: Role, permission: Permission) -> bool:
+    return permission in ROLE_PERMISSIONS[role]
+
+
+def require(role: Role, permission: Permission) -> None:
+    if not can(role, permission):
+        raise PermissionError(f"the {role.value} role may not {permission.value.replace('_', ' ')}")
+
+
+_USERNAME = re.compile(r"^[a-z][a-z0-9._-]{1,39}$")
+MIN_PASSWORD = 10
+
+
+def check_new_account(username: str, password: str) -> None:
+    if not _USERNAME.match(username):
+        raise DomainError("2-40 characters: lower-case letters, digits, . _ -", "username")
+    if len(password) < MIN_PASSWORD:
+        raise DomainError(f"must be at least {MIN_PASSWORD} characters", "password")
+
+
+@dataclass(frozen=True)
+class LockoutPolicy:
+    max_failures: int
+    lock_for: timedelta
+
+
+def after_failed_login(
+    failures: int, now: datetime, policy: LockoutPolicy
+) -> tuple[int, datetime | None]:
+    """Count one more failure; return the new count and the time the lock ends, if locked."""
+    failures += 1
+    if failures >= policy.max_failures:
+        return failures, now + policy.lock_for
+    return failures, None
+
+
+def is_locked(locked_until: datetime | None, now: datetime) -> bool:
+    return locked_until is not None and now < locked_until
+
+
+def is_idle_expired(last_seen: datetime, now: datetime, idle_timeout: timedelta) -> bool:
+    return now - last_seen >= idle_timeout
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is doing something: every service call names one, and the audit log records it."""
+
+    user_id: int
+    username: str
+    role: Role
+    display_name: str = ""

@@ -1,0 +1,1 @@
+"""Force-configurable policy data, versioned and validated when loaded."""

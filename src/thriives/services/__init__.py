@@ -1,0 +1,1 @@
+"""Use-cases: load, decide with the domain, save, journal (event and audit), commit."""

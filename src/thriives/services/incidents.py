@@ -1,0 +1,267 @@
+"""Use-cases of the incident: open, read, move through its lifecycle, recategorise, close."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import IntegrityError
+
+from thriives.adapters.db.uow import SqlUnitOfWork, UnitOfWorkFactory
+from thriives.domain.accounts import Actor, Permission, require
+from thriives.domain.audit_chain import Operation
+from thriives.domain.categories import CategoryPolicy
+from thriives.domain.errors import Conflict, DomainError, NotFound
+from thriives.domain.incidents import (
+    LIVE_STATUSES,
+    Contact,
+    Status,
+    check_categorisation,
+    find_transition,
+    require_reason,
+    validate_contact,
+)
+from thriives.domain.references import format_reference
+
+OPERATIONAL = "operational: incident handling"
+MAX_IDEMPOTENCY_KEY = 200
+
+
+@dataclass(frozen=True)
+class Opened:
+    incident: dict[str, Any]
+    created: bool  # False when an earlier request with the same idempotency key made it
+
+
+def request_fingerprint(body: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class IncidentService:
+    def __init__(
+        self, uow: UnitOfWorkFactory, policy: CategoryPolicy, timezone: str, prefix: str
+    ) -> None:
+        self._uow = uow
+        self.policy = policy
+        self._zone = ZoneInfo(timezone)
+        self._prefix = prefix
+
+    def open(
+        self,
+        actor: Actor,
+        contact: Contact,
+        now: datetime,
+        idempotency_key: str | None = None,
+        fingerprint: str | None = None,
+    ) -> Opened:
+        """Open an incident from a contact, at most once per idempotency key.
+
+        1. If the key was seen before, return that incident (or refuse a different body).
+        2. Validate the contact against the category policy.
+        3. Number it from the day's counter and insert it with its key.
+        4. Journal an ``incident.opened`` event and a ``collection`` audit entry.
+        5. Commit; if a concurrent retry with the same key won the race, return its incident.
+        """
+        require(actor.role, Permission.OPEN_INCIDENT)
+        if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
+            raise DomainError(f"must be 1 to {MAX_IDEMPOTENCY_KEY} characters", "Idempotency-Key")
+        contact = validate_contact(contact, self.policy, now)
+        try:
+            with self._uow(write=True) as uow:
+                if idempotency_key is not None:
+                    earlier = self._replay(uow, actor, idempotency_key, fingerprint)
+                    if earlier is not None:
+                        return earlier
+                incident = self._insert(uow, actor, contact, now)
+                if idempotency_key is not None:
+                    uow.incidents.remember_request(
+                        actor.user_id, idempotency_key, fingerprint or "", incident["id"], now
+                    )
+                uow.commit()
+                return Opened(incident, created=True)
+        except IntegrityError:
+            if idempotency_key is None:
+                raise
+            with self._uow() as uow:
+                earlier = self._replay(uow, actor, idempotency_key, fingerprint)
+            if earlier is None:
+                raise
+            return earlier
+
+    def _replay(
+        self, uow: SqlUnitOfWork, actor: Actor, key: str, fingerprint: str | None
+    ) -> Opened | None:
+        seen = uow.incidents.idempotent_request(actor.user_id, key)
+        if seen is None:
+            return None
+        if seen["request_hash"] != (fingerprint or ""):
+            raise Conflict(
+                "this key was already used for a different request; use a new key",
+                "Idempotency-Key",
+            )
+        incident = uow.incidents.get_by_id(seen["incident_id"])
+        assert incident is not None
+        return Opened(incident, created=False)
+
+    def _insert(
+        self, uow: SqlUnitOfWork, actor: Actor, contact: Contact, now: datetime
+    ) -> dict[str, Any]:
+        day = contact.received_at.astimezone(self._zone).date()
+        number = uow.references.next(f"{day:%y%m%d}")
+        incident: dict[str, Any] = {
+            "id": str(uuid.uuid4()),
+            "reference": format_reference(self._prefix, day, number),
+            "status": Status.OPEN.value,
+            "channel": contact.channel.value,
+            "received_at": contact.received_at,
+            "opening_category": contact.opening_category,
+            "qualifiers": list(contact.qualifiers),
+            "asb_qualifier": contact.asb_qualifier,
+            "caller_name": contact.caller_name,
+            "caller_phone": contact.caller_phone,
+            "location_text": contact.location_text,
+            "postcode": contact.postcode,
+            "latitude": contact.latitude,
+            "longitude": contact.longitude,
+            "account": contact.account,
+            "closing_category": None,
+            "closure_reason": None,
+            "closure_note": None,
+            "policy_version": self.policy.version,
+            "created_by": actor.user_id,
+            "created_at": now,
+            "updated_at": now,
+            "version": 1,
+        }
+        uow.incidents.add(incident)
+        summary = {
+            "reference": incident["reference"],
+            "status": incident["status"],
+            "channel": incident["channel"],
+            "opening_category": incident["opening_category"],
+            "qualifiers": incident["qualifiers"],
+        }
+        uow.journal.event(now, actor.username, "incident.opened", {"after": summary}, incident["id"])
+        uow.journal.audit(
+            now, actor.username, Operation.COLLECTION, "incident", incident["reference"],
+            OPERATIONAL, {"fields": sorted(k for k, v in incident.items() if v not in (None, "", []))},
+        )
+        return incident
+
+    def view(
+        self, actor: Actor, reference: str, now: datetime, justification: str = OPERATIONAL
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """Read an incident and its timeline; the reading is audited as a consultation."""
+        require(actor.role, Permission.VIEW_INCIDENT)
+        with self._uow(write=True) as uow:
+            incident = self._load(uow, reference)
+            timeline = uow.journal.timeline(incident["id"])
+            uow.journal.audit(
+                now, actor.username, Operation.CONSULTATION, "incident", reference, justification
+            )
+            uow.commit()
+        return incident, timeline
+
+    def live(self, actor: Actor, limit: int = 500) -> list[dict[str, Any]]:
+        """Open incidents, oldest first. Holds no caller details, so it is not a consultation."""
+        require(actor.role, Permission.VIEW_QUEUE)
+        with self._uow() as uow:
+            return uow.incidents.live([s.value for s in LIVE_STATUSES], limit)
+
+    def change_status(
+        self, actor: Actor, reference: str, target: Status, reason: str | None, now: datetime
+    ) -> dict[str, Any]:
+        if target is Status.CLOSED:
+            raise DomainError("close an incident with its closing category and reason", "status")
+        require(actor.role, Permission.REOPEN_INCIDENT if target is Status.OPEN
+                else Permission.UPDATE_INCIDENT)
+        with self._uow(write=True) as uow:
+            incident = self._load(uow, reference, for_update=True)
+            transition = find_transition(Status(incident["status"]), target)
+            text = require_reason(reason, transition.needs_reason)
+            changes: dict[str, Any] = {"status": target.value, "updated_at": now}
+            if target is Status.OPEN:
+                changes |= {"closing_category": None, "closure_reason": None, "closure_note": None}
+            return self._save(uow, actor, incident, changes, f"incident.{transition.name}", text, now)
+
+    def close(
+        self,
+        actor: Actor,
+        reference: str,
+        closing_category: str,
+        closure_reason: str,
+        note: str | None,
+        now: datetime,
+    ) -> dict[str, Any]:
+        require(actor.role, Permission.CLOSE_INCIDENT)
+        self.policy.require_category(closing_category, "closing_category")
+        self.policy.require_closure_reason(closure_reason, "closure_reason")
+        text = require_reason(note, False, "closure_note")
+        with self._uow(write=True) as uow:
+            incident = self._load(uow, reference, for_update=True)
+            find_transition(Status(incident["status"]), Status.CLOSED)
+            changes = {
+                "status": Status.CLOSED.value, "closing_category": closing_category,
+                "closure_reason": closure_reason, "closure_note": text, "updated_at": now,
+            }
+            return self._save(uow, actor, incident, changes, "incident.closed", text, now)
+
+    def recategorise(
+        self,
+        actor: Actor,
+        reference: str,
+        opening_category: str,
+        qualifiers: tuple[str, ...],
+        asb_qualifier: str | None,
+        reason: str | None,
+        now: datetime,
+    ) -> dict[str, Any]:
+        """Correct the opening category or qualifiers; NSIR wants a verifiable reason."""
+        require(actor.role, Permission.UPDATE_INCIDENT)
+        qualifiers = check_categorisation(self.policy, opening_category, qualifiers, asb_qualifier)
+        text = require_reason(reason, True)
+        with self._uow(write=True) as uow:
+            incident = self._load(uow, reference, for_update=True)
+            if incident["status"] == Status.CLOSED.value:
+                raise DomainError("a closed incident cannot be recategorised; reopen it", "status")
+            changes = {
+                "opening_category": opening_category, "qualifiers": list(qualifiers),
+                "asb_qualifier": asb_qualifier, "updated_at": now,
+            }
+            return self._save(uow, actor, incident, changes, "incident.recategorised", text, now)
+
+    def _load(self, uow: SqlUnitOfWork, reference: str, for_update: bool = False) -> dict[str, Any]:
+        incident = uow.incidents.get(reference, for_update=for_update)
+        if incident is None:
+            raise NotFound(f"no incident {reference[:40]!r}", "reference")
+        return incident
+
+    def _save(
+        self,
+        uow: SqlUnitOfWork,
+        actor: Actor,
+        incident: dict[str, Any],
+        changes: dict[str, Any],
+        kind: str,
+        reason: str | None,
+        now: datetime,
+    ) -> dict[str, Any]:
+        """Apply changes guarded by version, journal before/after, audit the alteration, commit."""
+        if not uow.incidents.update(incident["id"], incident["version"], changes):
+            raise Conflict("the incident changed while you were editing it; reload", "version")
+        shown = {k: v for k, v in changes.items() if k != "updated_at"}
+        before = {k: incident[k] for k in shown}
+        data = {"before": before, "after": shown, "reason": reason}
+        uow.journal.event(now, actor.username, kind, data, incident["id"])
+        uow.journal.audit(
+            now, actor.username, Operation.ALTERATION, "incident", incident["reference"],
+            reason or OPERATIONAL, {"fields": sorted(shown)},
+        )
+        uow.commit()
+        return incident | changes | {"version": incident["version"] + 1}
+

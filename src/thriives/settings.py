@@ -1,0 +1,36 @@
+"""Settings, read from the environment (prefix ``THRIIVES_``) by the composition root only.
+
+Every setting is documented in the README's settings table; a test fails when one is not.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="THRIIVES_", extra="ignore")
+
+    database_url: str = Field(
+        "sqlite:///var/thriives.db",
+        description="SQLAlchemy URL of the store: SQLite file (default) or postgresql+psycopg://",
+    )
+    host: str = Field("127.0.0.1", description="Address the web server listens on")
+    port: int = Field(8000, description="Port the web server listens on")
+    demo: bool = Field(False, description="Demo mode: demo users may log in")
+    session_idle_minutes: int = Field(30, ge=1, description="Idle minutes before a session ends")
+    lockout_failures: int = Field(5, ge=1, description="Failed log-ins in a row that lock an account")
+    lockout_minutes: int = Field(15, ge=1, description="Minutes a locked account stays locked")
+    secure_cookies: bool = Field(False, description="Mark cookies Secure (set true behind TLS)")
+    event_poll_seconds: float = Field(
+        0.25, gt=0, le=10, description="How often each server process polls the events table"
+    )
+    reference_prefix: str = Field("TH", pattern=r"^[A-Z]{1,6}$", description="Incident reference prefix")
+    force_timezone: str = Field("Europe/London", description="Force's local time zone (references, display)")
+    policy_dir: Path | None = Field(None, description="Folder of policy files; default: the bundled policy")
+    db_pool_size: int = Field(16, ge=1, description="PostgreSQL connection pool size per process")
+    argon2_time_cost: int = Field(3, ge=1, description="argon2 time cost for password hashes")
+    argon2_memory_kib: int = Field(65536, ge=64, description="argon2 memory cost (KiB) for password hashes")
