@@ -103,6 +103,9 @@ def test_settings(database_url: str, **overrides: object) -> Settings:
     return Settings(**values)  # type: ignore[arg-type]
 
 
+test_settings.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
+
+
 @pytest.fixture
 def container(database_url: str, clock: FakeClock) -> Iterator[Container]:
     built = build(test_settings(database_url), clock=clock)
