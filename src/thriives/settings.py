@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -34,3 +36,12 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(16, ge=1, description="PostgreSQL connection pool size per process")
     argon2_time_cost: int = Field(3, ge=1, description="argon2 time cost for password hashes")
     argon2_memory_kib: int = Field(65536, ge=64, description="argon2 memory cost (KiB) for password hashes")
+
+    @field_validator("force_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"{value!r} is not a known time zone (e.g. Europe/London)") from error
+        return value

@@ -112,6 +112,7 @@ def user_add(
 ) -> None:
     """Add a user with a role; the password is asked for (or read from THRIIVES_NEW_PASSWORD)."""
     container = _container()
+    upgrade(container.engine)
     try:
         container.accounts.add_user(username, display_name or username, role, password,
                                     datetime.now(UTC), by="cli")

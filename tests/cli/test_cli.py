@@ -1,0 +1,61 @@
+"""The thriives command on both stores: users, tokens, audit verification, policy check."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from typer.testing import CliRunner
+
+from thriives.adapters.cli.main import app
+from thriives.policy.loading import default_policy_dir
+
+runner = CliRunner()
+
+
+def env(database_url: str) -> dict[str, str]:
+    return {"THRIIVES_DATABASE_URL": database_url, "THRIIVES_ARGON2_TIME_COST": "1",
+            "THRIIVES_ARGON2_MEMORY_KIB": "64", "THRIIVES_NEW_PASSWORD": "a-long-password"}
+
+
+def test_a_user_is_added_issued_a_token_and_the_audit_log_verifies(database_url: str) -> None:
+    variables = env(database_url)
+    added = runner.invoke(app, ["user", "add", "jo.bloggs", "--role", "dispatcher"], env=variables)
+    assert added.exit_code == 0, added.output
+    token = runner.invoke(app, ["user", "token", "jo.bloggs"], env=variables)
+    assert token.exit_code == 0 and token.stdout.strip().startswith("thr_")
+    verified = runner.invoke(app, ["audit", "verify"], env=variables)
+    assert verified.exit_code == 0
+    assert "audit log intact: 2 entries" in verified.stdout
+
+
+def test_a_bad_user_is_refused_with_the_field(database_url: str) -> None:
+    result = runner.invoke(app, ["user", "add", "Bad Name", "--role", "admin"], env=env(database_url))
+    assert result.exit_code == 2
+    assert "username" in result.output
+
+
+def test_audit_verify_names_a_tampered_entry_and_fails(database_url: str) -> None:
+    variables = env(database_url)
+    for name in ("one.user", "two.user", "three.user"):
+        runner.invoke(app, ["user", "add", name, "--role", "analyst"], env=variables)
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
+        connection.execute(text("UPDATE audit_log SET actor = 'someone' WHERE seq = 2"))
+    engine.dispose()
+    result = runner.invoke(app, ["audit", "verify"], env=variables)
+    assert result.exit_code == 1
+    assert "BROKEN entry 2" in result.stdout and "NOT intact" in result.stdout
+
+
+def test_policy_check_accepts_the_bundled_policy_and_names_a_typo(tmp_path: Path) -> None:
+    assert runner.invoke(app, ["policy", "check"]).exit_code == 0
+    data = json.loads((default_policy_dir() / "categories.json").read_text())
+    data["categories"][3]["chapter"] = "crim"
+    (tmp_path / "categories.json").write_text(json.dumps(data))
+    result = runner.invoke(app, ["policy", "check", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "categories.json: categories[3].chapter: must be one of" in result.output
