@@ -13,19 +13,15 @@ process's hash seed; nothing iterates a set).
 
 1. ``build_force(seed)`` lays out districts, stations, units and a population with
    domestic-abuse households and repeat callers.
-2. ``build_history(force, seed, as_of, codes, ...)`` yields closed incidents received in
-   the twelve months before ``as_of``, in time order (see ``demo_history``-style notes on
-   each helper below).
+2. ``demo_history.build_history(force, seed, as_of, codes, ...)`` yields closed incidents received in
+   the twelve months before ``as_of``, oldest first.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
-
-from thriives.domain.demo_calls import CallMaker, PolicyCodes, arrival_times
 
 FORCE_NAME = "Thornshire Constabulary"
 LATITUDES = (52.0, 52.6)
@@ -135,12 +131,14 @@ _LAYOUT: tuple[tuple[str, str, str, tuple[tuple[str, str, float, float], ...]], 
     ("TBR", "Thornbridge", "urban", (
         ("TBC", "Thornbridge", 52.31, -1.46), ("COL", "Collerby", 52.34, -1.50),
         ("WEX", "Wexholme", 52.28, -1.41))),
-    ("ASV", "Ashvale", "urban", (("ASH", "Ashvale", 52.46, -1.72), ("BRN", "Brindlecote", 52.49, -1.67))),
+    ("ASV", "Ashvale", "urban", (
+        ("ASH", "Ashvale", 52.46, -1.72), ("BRN", "Brindlecote", 52.49, -1.67))),
     ("MRL", "Marlcaster", "urban", (("MRL", "Marlcaster", 52.13, -1.31),)),
     ("FEN", "Fenwold", "rural", (
         ("FEN", "Fenwold Magna", 52.55, -1.16), ("OXL", "Oxlade", 52.51, -1.26),
         ("HRN", "Little Harnby", 52.57, -1.06))),
-    ("HTM", "Hartmoor", "rural", (("HTM", "Hartmoor", 52.06, -1.80), ("DNS", "Dunsley Cross", 52.11, -1.69))),
+    ("HTM", "Hartmoor", "rural", (
+        ("HTM", "Hartmoor", 52.06, -1.80), ("DNS", "Dunsley Cross", 52.11, -1.69))),
     ("WYC", "Wychdale", "rural", (
         ("WYC", "Wychdale", 52.40, -1.11), ("SAL", "Sallowby", 52.36, -1.21),
         ("QHM", "Quillhampton", 52.44, -1.04))),
@@ -166,8 +164,10 @@ _STREET_PARTS = (
 _INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # the letters Royal Mail uses in an inward code
 # Per station: (unit type, call-sign letter, how many, skills and their chances).
 _LOCAL_UNITS = (
-    ("response", "R", {"urban": 4, "rural": 3}, (("taser", 0.45), ("public_order", 0.2), ("welsh", 0.03))),
-    ("neighbourhood", "N", {"urban": 2, "rural": 2}, (("da_trained", 0.2), ("bsl", 0.05), ("welsh", 0.05))),
+    ("response", "R", {"urban": 4, "rural": 3},
+     (("taser", 0.45), ("public_order", 0.2), ("welsh", 0.03))),
+    ("neighbourhood", "N", {"urban": 2, "rural": 2},
+     (("da_trained", 0.2), ("bsl", 0.05), ("welsh", 0.05))),
 )
 # Force-wide units, based at these stations.
 _SPECIALIST_UNITS = (
@@ -177,7 +177,7 @@ _SPECIALIST_UNITS = (
     ("traffic", "T", ("WEX", "SAL"), 2, ("advanced_driver",)),
 )
 HOUSEHOLDS = 2_000
-ABUSE_CASES = 150
+ABUSE_CASES = 300
 REPEAT_CALLERS = 40
 
 
@@ -206,7 +206,8 @@ def _units(
         for unit_type, letter, counts, chances in _LOCAL_UNITS:
             for n in range(1, counts[kind] + 1):
                 skills = tuple(skill for skill, chance in chances if rng.random() < chance)
-                units.append(Unit(f"TH-{letter}{number[station.code]}{n}", unit_type, station.code, skills))
+                call_sign = f"TH-{letter}{number[station.code]}{n}"
+                units.append(Unit(call_sign, unit_type, station.code, skills))
     first_station: dict[str, str] = {}
     for station in stations:
         first_station.setdefault(station.district_code, station.code)
@@ -229,30 +230,33 @@ def _population(
     by_town: dict[str, list[int]] = {}
     for index, street in enumerate(streets):
         by_town.setdefault(street.town, []).append(index)
-    landlines = set(rng.sample(range(HOUSEHOLDS), len(LANDLINES)))
+    with_landline = set(rng.sample(range(HOUSEHOLDS), len(LANDLINES)))
+    landlines = iter(LANDLINES)
     households: list[Household] = []
     people: list[Person] = []
     seen: set[tuple[int, int]] = set()
     while len(households) < HOUSEHOLDS:
         town = rng.choices(stations, town_weights)[0].name
-        street, number = rng.choice(by_town[town]), rng.randint(1, 180)
-        if (street, number) in seen:
+        on, number = rng.choice(by_town[town]), rng.randint(1, 180)
+        if (on, number) in seen:
             continue
-        seen.add((street, number))
+        seen.add((on, number))
         index = len(households)
-        adults, children = rng.choices((1, 2, 3), (35, 55, 10))[0], rng.choices((0, 1, 2), (60, 22, 18))[0]
+        grown_ups = rng.choices((1, 2, 3), (35, 55, 10))[0]
+        children = rng.choices((0, 1, 2), (60, 22, 18))[0]
         surname = _surname(rng)
         members = []
-        for position in range(adults + children):
+        for position in range(grown_ups + children):
             name = f"{rng.choice(_FIRST_NAMES)} {surname if rng.random() < 0.8 else _surname(rng)}"
             members.append(len(people))
-            people.append(Person(name, index, position < adults, None))
-        landline = LANDLINES[len(households) % 1000] if index in landlines else None
-        households.append(Household(number, street, tuple(members), landline, children > 0))
+            people.append(Person(name, index, position < grown_ups, None))
+        landline = next(landlines) if index in with_landline else None
+        households.append(Household(number, on, tuple(members), landline, children > 0))
     cases, callers = _abuse_cases(rng, households, people), _repeat_callers(rng, people)
-    priority = [c.victim for c in cases] + [c.perpetrator for c in cases] + [c.person for c in callers]
-    adults_in_order = list(dict.fromkeys(priority + rng.sample(
-        [i for i, p in enumerate(people) if p.adult], sum(p.adult for p in people))))
+    adults = [i for i, p in enumerate(people) if p.adult]
+    priority = [c.victim for c in cases] + [c.perpetrator for c in cases]
+    priority += [c.person for c in callers]
+    adults_in_order = list(dict.fromkeys(priority + rng.sample(adults, len(adults))))
     for mobile, person in zip(MOBILES, adults_in_order, strict=False):
         who = people[person]
         people[person] = Person(who.name, who.household, who.adult, mobile)
@@ -295,32 +299,13 @@ def _abuse_cases(
         perpetrator = grown[1] if len(grown) > 1 else rng.choice(adults)
         if perpetrator == victim:
             continue
-        # A few households account for most repeat calls, as in real demand.
-        cases.append(AbuseCase(home, victim, perpetrator, rng.paretovariate(1.3)))
+        # A few households account for many repeat calls, as in real demand; the cap keeps
+        # the busiest to a plausible few dozen calls a year.
+        cases.append(AbuseCase(home, victim, perpetrator, min(rng.paretovariate(1.2), 10.0)))
     return tuple(cases)
 
 
 def _repeat_callers(rng: random.Random, people: list[Person]) -> tuple[RepeatCaller, ...]:
     adults = [i for i, p in enumerate(people) if p.adult]
-    return tuple(RepeatCaller(i, rng.paretovariate(1.1)) for i in rng.sample(adults, REPEAT_CALLERS))
-
-
-def build_history(
-    force: DemoForce,
-    seed: int,
-    as_of: datetime,
-    codes: PolicyCodes,
-    incidents: int = 52_000,
-    zone: tzinfo = UTC,
-) -> Iterator[dict[str, object]]:
-    """Closed incidents received in the year before ``as_of``, oldest first.
-
-    ``zone`` is the force's time zone: the daily rhythm of demand is a local one.
-    """
-    if as_of.tzinfo is None:
-        raise ValueError("as_of must be an aware datetime")
-    as_of = as_of.astimezone(UTC)
-    rng = random.Random(f"thornshire-history:{seed}:{as_of.isoformat()}")
-    maker = CallMaker(force.population, codes, rng, as_of)
-    for received in arrival_times(rng, as_of - timedelta(days=365), as_of, incidents, zone):
-        yield maker.incident(received)
+    chosen = rng.sample(adults, REPEAT_CALLERS)
+    return tuple(RepeatCaller(i, min(rng.paretovariate(1.1), 12.0)) for i in chosen)

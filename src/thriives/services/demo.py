@@ -1,0 +1,254 @@
+"""Use-case: fill an empty store with the fictional demo force, Thornshire Constabulary.
+
+Demo users are created with ``is_demo`` set, so they can log in only when the server runs in
+demo mode (``THRIIVES_DEMO=true``). Every one has the password ``thriives-demo``:
+
+| username     | role              |
+|--------------|-------------------|
+| handler      | call_handler      |
+| dispatcher   | dispatcher        |
+| supervisor   | supervisor        |
+| protection   | public_protection |
+| analyst      | analyst           |
+| admin        | admin             |
+
+All data is synthetic (see ``thriives.domain.demo_force``); nothing here names a real
+person, address or phone number.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from itertools import islice
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from thriives.adapters.db.tables import (
+    districts,
+    events,
+    incidents,
+    reference_counters,
+    stations,
+    units,
+    users,
+)
+from thriives.domain.accounts import Role
+from thriives.domain.audit_chain import Operation
+from thriives.domain.categories import CategoryPolicy
+from thriives.domain.demo_force import DemoForce, build_force
+from thriives.domain.demo_history import PastIncident, PolicyCodes, build_history
+from thriives.domain.errors import Conflict
+from thriives.domain.incidents import Status
+from thriives.domain.references import format_reference
+
+if TYPE_CHECKING:  # the composition root imports services, not the other way round
+    from thriives.bootstrap import Container
+
+DEMO_PASSWORD = "thriives-demo"
+DEMO_USERS: tuple[tuple[str, Role, str], ...] = (
+    ("handler", Role.CALL_HANDLER, "Demo Call Handler"),
+    ("dispatcher", Role.DISPATCHER, "Demo Dispatcher"),
+    ("supervisor", Role.SUPERVISOR, "Demo Control Room Supervisor"),
+    ("protection", Role.PUBLIC_PROTECTION, "Demo Public Protection Officer"),
+    ("analyst", Role.ANALYST, "Demo Analyst"),
+    ("admin", Role.ADMIN, "Demo Administrator"),
+)
+BATCH = 2_000  # incidents per transaction: big enough to be fast, small enough to show progress
+ACTOR = "system"
+# Incident ids are derived from the reference, so the same seed gives the same ids.
+ID_NAMESPACE = uuid.UUID("6f1c1d0e-5b7a-4c53-9d0b-7468726969a5")
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class DemoSeeded:
+    users: int
+    units: int
+    incidents: int
+    events: int
+
+
+def seed_demo(
+    container: Container,
+    seed: int,
+    as_of: datetime,
+    incidents: int = 52_000,
+    progress: Progress | None = None,
+) -> DemoSeeded:
+    """Fill an empty store with the demo force and a year of closed incidents before ``as_of``.
+
+    1. Refuse (Conflict) unless the store has no users and no incidents, so that running it
+       twice never duplicates anything.
+    2. Create one demo user per role through the account service (each audited).
+    3. Insert districts, stations and units in one transaction.
+    4. Insert the history in batches of ``BATCH`` incidents, each with its ``incident.opened``
+       and ``incident.closed`` events, in one transaction per batch. Each batch writes one
+       ``collection`` audit entry first, which takes the journal lock, so the batch's events
+       and the audit chain stay in order with any other writer.
+    5. Number incidents per local day from the store's counters and write the counters in
+       the same transaction, so a live incident opened later on a seeded day takes the next
+       number.
+    6. Report ``progress(done, total)`` after each batch.
+    """
+    if as_of.tzinfo is None:
+        raise ValueError("as_of must be an aware datetime")
+    _require_empty(container)
+    now = container.clock()
+    for username, role, display_name in DEMO_USERS:
+        container.accounts.add_user(
+            username, display_name, role, DEMO_PASSWORD, now, by=ACTOR, is_demo=True
+        )
+    force = build_force(seed)
+    _insert_force(container, force)
+    with container.uow() as uow:
+        handler = uow.users.by_username("handler")
+    assert handler is not None
+    zone = ZoneInfo(container.settings.force_timezone)
+    writer = _HistoryWriter(container, handler["id"], zone)
+    history = build_history(force, seed, as_of, policy_codes(container.policy), incidents, zone)
+    done = 0
+    for number, batch in enumerate(_batches(history, BATCH), start=1):
+        writer.write(batch, number, now)
+        done += len(batch)
+        if progress is not None:
+            progress(done, incidents)
+    return DemoSeeded(len(DEMO_USERS), len(force.units), done, 2 * done)
+
+
+def policy_codes(policy: CategoryPolicy) -> PolicyCodes:
+    return PolicyCodes(
+        {code: category.chapter for code, category in policy.categories.items()},
+        tuple(policy.qualifiers),
+        tuple(policy.closure_reasons),
+    )
+
+
+def _require_empty(container: Container) -> None:
+    with container.uow() as uow:
+        found_users = uow.connection.execute(select(func.count()).select_from(users)).scalar_one()
+        found_incidents = uow.incidents.count()
+    if found_users or found_incidents:
+        raise Conflict(
+            f"the store already holds {found_users} users and {found_incidents} incidents; "
+            "the demo force is only loaded into an empty store"
+        )
+
+
+def _insert_force(container: Container, force: DemoForce) -> None:
+    with container.uow(write=True) as uow:
+        connection = uow.connection
+        connection.execute(insert(districts), [
+            {"code": d.code, "name": d.name, "kind": d.kind} for d in force.districts
+        ])
+        connection.execute(insert(stations), [
+            {"code": s.code, "name": s.name, "district_code": s.district_code,
+             "latitude": s.latitude, "longitude": s.longitude}
+            for s in force.stations
+        ])
+        connection.execute(insert(units), [
+            {"call_sign": u.call_sign, "unit_type": u.unit_type, "station_code": u.station_code,
+             "skills": list(u.skills), "status": u.status}
+            for u in force.units
+        ])
+        uow.commit()
+
+
+def _batches(items: Iterable[PastIncident], size: int) -> Iterator[list[PastIncident]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+class _HistoryWriter:
+    """Writes history batches, numbering incidents from per-day counters kept in memory.
+
+    The counters start from what the store holds (nothing, in an empty store), and the
+    history arrives oldest first, so numbers follow the time of the call within each day.
+    """
+
+    def __init__(self, container: Container, created_by: int, zone: ZoneInfo) -> None:
+        self._container = container
+        self._created_by = created_by
+        self._zone = zone
+        self._prefix = container.settings.reference_prefix
+        self._version = container.policy.version
+        with container.uow() as uow:
+            rows = uow.connection.execute(select(reference_counters)).all()
+        self._counters: dict[str, int] = {row.day: int(row.last_number) for row in rows}
+
+    def write(self, batch: list[PastIncident], number: int, now: datetime) -> None:
+        touched: set[str] = set()
+        rows = [self._row(past, touched) for past in batch]
+        timeline = [event for row, past in zip(rows, batch, strict=True)
+                    for event in _events(row, past)]
+        with self._container.uow(write=True) as uow:
+            uow.journal.audit(
+                now, ACTOR, Operation.COLLECTION, "demo_import", f"batch-{number:04d}",
+                "synthetic demo data",
+                {"count": len(rows), "first_reference": rows[0]["reference"],
+                 "last_reference": rows[-1]["reference"]},
+            )
+            uow.connection.execute(insert(incidents), rows)
+            uow.connection.execute(insert(events), timeline)
+            _save_counters(uow.connection, {day: self._counters[day] for day in sorted(touched)})
+            uow.commit()
+
+    def _row(self, past: PastIncident, touched: set[str]) -> dict[str, Any]:
+        day: date = past.received_at.astimezone(self._zone).date()
+        key = f"{day:%y%m%d}"
+        self._counters[key] = self._counters.get(key, 0) + 1
+        touched.add(key)
+        reference = format_reference(self._prefix, day, self._counters[key])
+        return {
+            "id": str(uuid.uuid5(ID_NAMESPACE, reference)), "reference": reference,
+            "status": Status.CLOSED.value, "channel": past.channel,
+            "received_at": past.received_at, "opening_category": past.opening_category,
+            "qualifiers": list(past.qualifiers), "asb_qualifier": past.asb_qualifier,
+            "caller_name": past.caller_name, "caller_phone": past.caller_phone,
+            "location_text": past.location_text, "postcode": past.postcode,
+            "latitude": past.latitude, "longitude": past.longitude, "account": past.account,
+            "closing_category": past.closing_category, "closure_reason": past.closure_reason,
+            "closure_note": past.closure_note, "policy_version": self._version,
+            "created_by": self._created_by, "created_at": past.received_at,
+            "updated_at": past.closed_at, "version": 2,
+        }
+
+
+def _events(row: dict[str, Any], past: PastIncident) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The two events the live service would have written: opened, then closed."""
+    opened = {
+        "reference": row["reference"], "status": Status.OPEN.value, "channel": row["channel"],
+        "opening_category": row["opening_category"], "qualifiers": row["qualifiers"],
+    }
+    closed = {
+        "status": Status.CLOSED.value, "closing_category": past.closing_category,
+        "closure_reason": past.closure_reason, "closure_note": past.closure_note,
+    }
+    before = {"status": Status.OPEN.value, "closing_category": None,
+              "closure_reason": None, "closure_note": None}
+    return (
+        {"at": past.received_at, "incident_id": row["id"], "actor": "handler",
+         "kind": "incident.opened", "data": {"after": opened}},
+        {"at": past.closed_at, "incident_id": row["id"], "actor": "dispatcher",
+         "kind": "incident.closed",
+         "data": {"before": before, "after": closed, "reason": past.closure_note}},
+    )
+
+
+def _save_counters(connection: Connection, counters: dict[str, int]) -> None:
+    """Upsert each day's last number; the batch's numbers are always the highest so far."""
+    if not counters:
+        return
+    module: Any = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = module.insert(reference_counters)
+    statement = statement.on_conflict_do_update(
+        index_elements=[reference_counters.c.day],
+        set_={"last_number": statement.excluded.last_number},
+    )
+    connection.execute(statement, [{"day": d, "last_number": n} for d, n in counters.items()])

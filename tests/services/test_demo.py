@@ -1,0 +1,126 @@
+"""Seeding the demo force on both stores: counts, audit chain, refusal, reference numbering."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+
+import thriives.services.demo as demo
+from tests.conftest import FakeClock, People
+from thriives.adapters.db.tables import audit_log, events, incidents, units, users
+from thriives.bootstrap import Container
+from thriives.domain.accounts import Role
+from thriives.domain.demo_force import build_force
+from thriives.domain.errors import Conflict
+from thriives.domain.incidents import Channel, Contact
+from thriives.domain.references import format_reference
+from thriives.services.audit import verify_audit
+from thriives.services.demo import DEMO_USERS, seed_demo
+
+SEED = 11
+SMALL = 2_000
+
+
+def count(container: Container, table: object) -> int:
+    with container.uow() as uow:
+        return int(uow.connection.execute(
+            select(func.count()).select_from(table)  # type: ignore[arg-type]
+        ).scalar_one())
+
+
+def test_seeding_fills_an_empty_store_in_batches(
+    container: Container, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(demo, "BATCH", 500)
+    reports: list[tuple[int, int]] = []
+    result = seed_demo(
+        container, SEED, clock(), SMALL, lambda done, total: reports.append((done, total))
+    )
+    assert reports == [(500, SMALL), (1_000, SMALL), (1_500, SMALL), (2_000, SMALL)]
+    assert count(container, users) == result.users == 6
+    assert count(container, units) == result.units == len(build_force(SEED).units)
+    assert count(container, incidents) == result.incidents == SMALL
+    assert count(container, events) == result.events == 2 * SMALL
+    with container.uow() as uow:
+        demo_users = uow.users.all()
+        statuses = uow.connection.execute(select(incidents.c.status).distinct()).scalars().all()
+        kinds = uow.connection.execute(
+            select(events.c.kind, func.count()).group_by(events.c.kind)
+        ).all()
+        imports = uow.connection.execute(
+            select(func.count()).select_from(audit_log)
+            .where(audit_log.c.record_type == "demo_import")
+        ).scalar_one()
+    assert sorted((u["username"], u["role"]) for u in demo_users) == sorted(
+        (name, role.value) for name, role, _ in DEMO_USERS
+    )
+    assert all(u["is_demo"] for u in demo_users)
+    assert statuses == ["closed"]
+    assert dict(kinds) == {"incident.opened": SMALL, "incident.closed": SMALL}
+    assert imports == 4
+
+
+def test_the_audit_chain_verifies_after_seeding(container: Container, clock: FakeClock) -> None:
+    seed_demo(container, SEED, clock(), SMALL, None)
+    entries, findings = verify_audit(container.uow)
+    assert findings == []
+    assert entries == len(DEMO_USERS) + 1  # one account entry each, one import batch
+
+
+def test_seeding_twice_is_refused_and_adds_nothing(container: Container, clock: FakeClock) -> None:
+    seed_demo(container, SEED, clock(), SMALL, None)
+    with pytest.raises(Conflict, match="empty store"):
+        seed_demo(container, SEED, clock(), SMALL, None)
+    assert count(container, users) == 6
+    assert count(container, incidents) == SMALL
+
+
+def test_a_store_with_users_is_refused(
+    container: Container, people: People, clock: FakeClock
+) -> None:
+    people(Role.ADMIN)
+    with pytest.raises(Conflict):
+        seed_demo(container, SEED, clock(), SMALL, None)
+    assert count(container, incidents) == 0
+
+
+def test_each_day_is_numbered_from_one_in_time_order(
+    container: Container, clock: FakeClock
+) -> None:
+    seed_demo(container, SEED, clock(), SMALL, None)
+    with container.uow() as uow:
+        rows = uow.connection.execute(
+            select(incidents.c.reference, incidents.c.received_at).order_by(incidents.c.received_at)
+        ).all()
+    numbers: dict[str, list[int]] = defaultdict(list)
+    zone = ZoneInfo(container.settings.force_timezone)
+    for reference, received_at in rows:
+        prefix, day, number = reference.split("-")
+        assert prefix == container.settings.reference_prefix
+        assert day == f"{received_at.astimezone(zone):%y%m%d}"
+        numbers[day].append(int(number))
+    assert all(found == list(range(1, len(found) + 1)) for found in numbers.values())
+
+
+def test_a_live_incident_on_a_seeded_day_takes_the_next_number(
+    container: Container, people: People, clock: FakeClock
+) -> None:
+    seed_demo(container, SEED, clock(), SMALL, None)
+    zone = ZoneInfo(container.settings.force_timezone)
+    with container.uow() as uow:
+        latest = uow.connection.execute(
+            select(incidents.c.received_at).order_by(incidents.c.received_at.desc()).limit(1)
+        ).scalar_one()
+        day = latest.astimezone(zone).date()
+        seeded = uow.connection.execute(
+            select(func.count()).select_from(incidents)
+            .where(incidents.c.reference.like(f"%-{day:%y%m%d}-%"))
+        ).scalar_one()
+    contact = Contact(Channel.NON_EMERGENCY, latest, "asb_noise", asb_qualifier="nuisance",
+                      account="Music still loud.")
+    opened = container.incidents.open(people(Role.CALL_HANDLER), contact, clock())
+    prefix = container.settings.reference_prefix
+    assert opened.incident["reference"] == format_reference(prefix, day, seeded + 1)
