@@ -17,8 +17,10 @@ from thriives.adapters.db.engine import make_engine
 from thriives.adapters.db.uow import UnitOfWorkFactory
 from thriives.domain.accounts import LockoutPolicy
 from thriives.domain.categories import CategoryPolicy
-from thriives.policy.loading import load_category_policy
+from thriives.domain.assessment_policy import AssessmentPolicy
+from thriives.policy.loading import load_assessment_policy, load_category_policy
 from thriives.services.accounts import AccountService
+from thriives.services.assessments import AssessmentService
 from thriives.services.incidents import IncidentService
 from thriives.settings import Settings
 
@@ -35,8 +37,10 @@ class Container:
     engine: Engine
     uow: UnitOfWorkFactory
     policy: CategoryPolicy
+    assessment_policy: AssessmentPolicy
     accounts: AccountService
     incidents: IncidentService
+    assessments: AssessmentService
     clock: Clock = field(default=utc_now)
 
     def close(self) -> None:
@@ -48,6 +52,7 @@ def build(settings: Settings | None = None, clock: Clock = utc_now) -> Container
     engine = make_engine(settings.database_url, settings.db_pool_size)
     uow = UnitOfWorkFactory(engine)
     policy = load_category_policy(settings.policy_dir)
+    assessment_policy = load_assessment_policy(settings.policy_dir, policy)
     hasher = PasswordHasher(
         time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib
     )
@@ -59,6 +64,9 @@ def build(settings: Settings | None = None, clock: Clock = utc_now) -> Container
         demo=settings.demo,
     )
     incidents = IncidentService(
-        uow, policy, settings.force_timezone, settings.reference_prefix
+        uow, policy, settings.force_timezone, settings.reference_prefix, assessment_policy
     )
-    return Container(settings, engine, uow, policy, accounts, incidents, clock)
+    assessments = AssessmentService(uow, policy, assessment_policy)
+    return Container(
+        settings, engine, uow, policy, assessment_policy, accounts, incidents, assessments, clock
+    )

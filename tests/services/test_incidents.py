@@ -136,7 +136,8 @@ def test_a_refused_change_leaves_the_incident_exactly_as_it_was(
 def test_reopening_needs_a_supervisor(container: Container, people: People, clock: FakeClock) -> None:
     handler = people()
     reference = container.incidents.open(handler, call(clock), clock()).incident["reference"]
-    container.incidents.close(handler, reference, "domestic_incident", "advice_given", None, clock())
+    container.incidents.close(handler, reference, "domestic_incident", "advice_given", None, clock(),
+                              dash_exemption="caller withdrew before DASH")
     with pytest.raises(PermissionError):
         container.incidents.change_status(handler, reference, Status.OPEN, "rang back", clock())
 

@@ -26,6 +26,8 @@ class Permission(StrEnum):
     UPDATE_INCIDENT = "update_incident"
     CLOSE_INCIDENT = "close_incident"
     REOPEN_INCIDENT = "reopen_incident"
+    ASSESS_INCIDENT = "assess_incident"
+    MANAGE_AIDE_MEMOIRES = "manage_aide_memoires"
     VERIFY_AUDIT = "verify_audit"
     MANAGE_USERS = "manage_users"
 
@@ -33,14 +35,17 @@ class Permission(StrEnum):
 _P = Permission
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CALL_HANDLER: frozenset(
-        {_P.OPEN_INCIDENT, _P.VIEW_QUEUE, _P.VIEW_INCIDENT, _P.UPDATE_INCIDENT, _P.CLOSE_INCIDENT}
+        {_P.OPEN_INCIDENT, _P.VIEW_QUEUE, _P.VIEW_INCIDENT, _P.UPDATE_INCIDENT, _P.CLOSE_INCIDENT,
+         _P.ASSESS_INCIDENT}
     ),
     Role.DISPATCHER: frozenset(
-        {_P.OPEN_INCIDENT, _P.VIEW_QUEUE, _P.VIEW_INCIDENT, _P.UPDATE_INCIDENT, _P.CLOSE_INCIDENT}
+        {_P.OPEN_INCIDENT, _P.VIEW_QUEUE, _P.VIEW_INCIDENT, _P.UPDATE_INCIDENT, _P.CLOSE_INCIDENT,
+         _P.ASSESS_INCIDENT}
     ),
     Role.SUPERVISOR: frozenset(
         {_P.OPEN_INCIDENT, _P.VIEW_QUEUE, _P.VIEW_INCIDENT, _P.UPDATE_INCIDENT,
-         _P.CLOSE_INCIDENT, _P.REOPEN_INCIDENT, _P.VERIFY_AUDIT}
+         _P.CLOSE_INCIDENT, _P.REOPEN_INCIDENT, _P.VERIFY_AUDIT, _P.ASSESS_INCIDENT,
+         _P.MANAGE_AIDE_MEMOIRES}
     ),
     Role.PUBLIC_PROTECTION: frozenset({_P.VIEW_QUEUE, _P.VIEW_INCIDENT}),
     Role.ANALYST: frozenset({_P.VIEW_QUEUE}),

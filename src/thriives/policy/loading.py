@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
+from thriives.domain.assessment_policy import FILES, AssessmentPolicy, parse_assessment_policy
 from thriives.domain.categories import CategoryPolicy, parse_category_policy
 
 
@@ -27,5 +29,30 @@ def load_category_policy(directory: Path | None = None) -> CategoryPolicy:
         raise PolicyError(f"{path}: line {error.lineno}: not valid JSON ({error.msg})") from error
     try:
         return parse_category_policy(data, source=str(path))
+    except ValueError as error:
+        raise PolicyError(str(error)) from error
+
+
+def read_policy_files(directory: Path | None = None) -> dict[str, Any]:
+    """Parse each assessment policy file; a missing or malformed file is refused by name."""
+    folder = directory or default_policy_dir()
+    files: dict[str, Any] = {}
+    for name in FILES:
+        path = folder / name
+        try:
+            files[name] = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as error:
+            raise PolicyError(f"{path}: file not found") from error
+        except json.JSONDecodeError as error:
+            raise PolicyError(f"{path}: line {error.lineno}: not valid JSON ({error.msg})") from error
+    return files
+
+
+def load_assessment_policy(
+    directory: Path | None = None, categories: CategoryPolicy | None = None
+) -> AssessmentPolicy:
+    categories = categories or load_category_policy(directory)
+    try:
+        return parse_assessment_policy(read_policy_files(directory), categories)
     except ValueError as error:
         raise PolicyError(str(error)) from error

@@ -15,8 +15,10 @@ from sqlalchemy.exc import IntegrityError
 from thriives.adapters.db.uow import SqlUnitOfWork, UnitOfWorkFactory
 from thriives.domain.accounts import Actor, Permission, require
 from thriives.domain.audit_chain import Operation
+from thriives.domain.assessment_policy import AssessmentPolicy
 from thriives.domain.categories import CategoryPolicy
 from thriives.domain.errors import Conflict, DomainError, NotFound
+from thriives.domain.grading import is_domestic_abuse
 from thriives.domain.incidents import (
     LIVE_STATUSES,
     Contact,
@@ -44,10 +46,16 @@ def request_fingerprint(body: dict[str, Any]) -> str:
 
 class IncidentService:
     def __init__(
-        self, uow: UnitOfWorkFactory, policy: CategoryPolicy, timezone: str, prefix: str
+        self,
+        uow: UnitOfWorkFactory,
+        policy: CategoryPolicy,
+        timezone: str,
+        prefix: str,
+        assessment_policy: AssessmentPolicy,
     ) -> None:
         self._uow = uow
         self.policy = policy
+        self._assessment_policy = assessment_policy
         self._zone = ZoneInfo(timezone)
         self._prefix = prefix
 
@@ -132,6 +140,9 @@ class IncidentService:
             "closing_category": None,
             "closure_reason": None,
             "closure_note": None,
+            "grade": None,
+            "graded_at": None,
+            "dash_exemption": None,
             "policy_version": self.policy.version,
             "created_by": actor.user_id,
             "created_at": now,
@@ -186,7 +197,8 @@ class IncidentService:
             text = require_reason(reason, transition.needs_reason)
             changes: dict[str, Any] = {"status": target.value, "updated_at": now}
             if target is Status.OPEN:
-                changes |= {"closing_category": None, "closure_reason": None, "closure_note": None}
+                changes |= {"closing_category": None, "closure_reason": None, "closure_note": None,
+                            "dash_exemption": None}
             return self._save(uow, actor, incident, changes, f"incident.{transition.name}", text, now)
 
     def close(
@@ -197,17 +209,27 @@ class IncidentService:
         closure_reason: str,
         note: str | None,
         now: datetime,
+        dash_exemption: str | None = None,
     ) -> dict[str, Any]:
+        """Close with a closing category and reason. A domestic-abuse incident needs a DASH
+        record first, or a recorded reason why none could be completed."""
         require(actor.role, Permission.CLOSE_INCIDENT)
         self.policy.require_category(closing_category, "closing_category")
         self.policy.require_closure_reason(closure_reason, "closure_reason")
         text = require_reason(note, False, "closure_note")
+        exemption = require_reason(dash_exemption, False, "dash_exemption")
         with self._uow(write=True) as uow:
             incident = self._load(uow, reference, for_update=True)
             find_transition(Status(incident["status"]), Status.CLOSED)
+            if (is_domestic_abuse(incident["opening_category"], frozenset(incident["qualifiers"]),
+                                  self._assessment_policy)
+                    and not uow.assessments.dash_history(incident["id"]) and not exemption):
+                raise DomainError("a domestic-abuse incident needs a DASH record, or a reason why "
+                                  "none could be completed", "dash_exemption")
             changes = {
                 "status": Status.CLOSED.value, "closing_category": closing_category,
                 "closure_reason": closure_reason, "closure_note": text, "updated_at": now,
+                "dash_exemption": exemption,
             }
             return self._save(uow, actor, incident, changes, "incident.closed", text, now)
 

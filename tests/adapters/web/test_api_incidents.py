@@ -54,7 +54,8 @@ def test_reading_an_incident_shows_its_timeline(client: TestClient, bearer) -> N
     reference = client.post("/api/v1/incidents", json=CALL, headers=headers).json()["reference"]
     client.post(f"/api/v1/incidents/{reference}/status", json={"status": "graded"}, headers=headers)
     client.post(f"/api/v1/incidents/{reference}/close", headers=headers,
-                json={"closing_category": "crime_violence", "closure_reason": "crime_recorded"})
+                json={"closing_category": "crime_violence", "closure_reason": "crime_recorded",
+                      "dash_exemption": "victim could not speak freely; DASH booked with the DA unit"})
     body = client.get(f"/api/v1/incidents/{reference}", headers=headers).json()
     assert [e["kind"] for e in body["timeline"]] == ["incident.opened", "incident.grade", "incident.closed"]
     assert body["timeline"][2]["data"]["before"]["status"] == "graded"
@@ -115,3 +116,15 @@ def test_the_api_needs_an_identity(client: TestClient) -> None:
 def test_health_and_readiness(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "alive"}
     assert client.get("/readyz").json() == {"status": "ready"}
+
+
+def test_a_domestic_abuse_incident_cannot_close_without_dash_or_a_reason(
+    client: TestClient, bearer
+) -> None:
+    headers = bearer(Role.CALL_HANDLER)
+    reference = client.post("/api/v1/incidents", json=CALL, headers=headers).json()["reference"]
+    close = {"closing_category": "domestic_incident", "closure_reason": "attended_resolved"}
+    refused = client.post(f"/api/v1/incidents/{reference}/close", json=close, headers=headers)
+    assert refused.status_code == 422
+    assert problem_field(refused) == "dash_exemption"
+    assert client.get(f"/api/v1/incidents/{reference}", headers=headers).json()["status"] == "open"

@@ -13,7 +13,7 @@ from thriives.adapters.db.migrate import upgrade
 from thriives.bootstrap import Container, build
 from thriives.domain.accounts import Role
 from thriives.domain.errors import DomainError
-from thriives.policy.loading import PolicyError, load_category_policy
+from thriives.policy.loading import PolicyError, load_assessment_policy, load_category_policy
 from thriives.settings import Settings
 
 app = typer.Typer(help="thriives: control-room and public-protection system", no_args_is_help=True)
@@ -152,12 +152,41 @@ def audit_verify() -> None:
 
 @policy_app.command("check")
 def policy_check(directory: Path = typer.Argument(None, help="Policy folder (default: bundled)")) -> None:
-    """Validate policy files; name the file, field and problem of each fault."""
+    """Validate every policy file; name the file, field and problem of each fault."""
     try:
         policy = load_category_policy(directory)
+        assessment = load_assessment_policy(directory, policy)
     except PolicyError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(2) from error
-    typer.echo(f"policy {policy.version}: {len(policy.categories)} categories, "
+    typer.echo(f"categories {policy.version}: {len(policy.categories)} categories, "
                f"{len(policy.qualifiers)} qualifiers: OK")
+    typer.echo(f"assessment {assessment.version}: {len(assessment.models)} models, "
+               f"{len(assessment.question_sets)} question sets, {len(assessment.questions)} questions, "
+               f"{len(assessment.grades)} grades, {len(assessment.dash_questions)} DASH questions, "
+               f"{len(assessment.advice)} advice prompts, {len(assessment.cues)} cues: OK")
+
+
+@app.command()
+def assess(
+    file: Path = typer.Argument(..., help="JSON: {incident: {...}, assessment: {...}}"),
+    directory: Path = typer.Option(None, "--policy", help="Policy folder (default: bundled)"),
+) -> None:
+    """Print the grade and the reasons for an assessment file (for policy review)."""
+    from thriives.adapters.cli.assess_file import grade_file
+
+    try:
+        categories = load_category_policy(directory)
+        policy = load_assessment_policy(directory, categories)
+    except PolicyError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from error
+    try:
+        lines = grade_file(file, policy, categories)
+    except (DomainError, ValueError) as error:
+        field = getattr(error, "field", None)
+        typer.echo(f"{file}: {field + ': ' if field else ''}{getattr(error, 'message', error)}", err=True)
+        raise typer.Exit(2) from error
+    for line in lines:
+        typer.echo(line)
 

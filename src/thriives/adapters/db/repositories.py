@@ -68,7 +68,7 @@ class IncidentRepository:
             select(
                 incidents.c.id, incidents.c.reference, incidents.c.status, incidents.c.channel,
                 incidents.c.received_at, incidents.c.opening_category, incidents.c.qualifiers,
-                incidents.c.location_text, incidents.c.postcode,
+                incidents.c.location_text, incidents.c.postcode, incidents.c.grade,
             )
             .where(incidents.c.status.in_(statuses))
             .order_by(incidents.c.received_at)

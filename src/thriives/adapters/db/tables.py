@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 
@@ -121,6 +122,9 @@ incidents = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("version", Integer, nullable=False),
+    Column("grade", String(20), nullable=True),
+    Column("graded_at", UtcDateTime, nullable=True),
+    Column("dash_exemption", String(2000), nullable=True),  # why a DA incident closed without DASH
     Index("ix_incidents_status_received_at", "status", "received_at"),
     Index("ix_incidents_caller_phone", "caller_phone"),
 )
@@ -204,4 +208,71 @@ units = Table(
     Column("station_code", String(10), ForeignKey("stations.code"), nullable=False),
     Column("skills", JSON, nullable=False),
     Column("status", String(20), nullable=False),
+)
+
+assessments = Table(
+    "assessments",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("incident_id", String(36), ForeignKey("incidents.id"), nullable=False),
+    Column("version", Integer, nullable=False),  # 1 for the first, then each reassessment
+    Column("model", String(40), nullable=False),
+    Column("policy_version", String(40), nullable=False),
+    Column("submission", JSON, nullable=False),  # what the handler recorded, as given
+    Column("levels", JSON, nullable=False),  # effective factor levels
+    Column("raised", JSON, nullable=False),  # levels raised by answers, with their cause
+    Column("indicators", JSON, nullable=False),
+    Column("question_sets", JSON, nullable=False),
+    Column("proposed_grade", String(20), nullable=False),
+    Column("reasons", JSON, nullable=False),  # every rule that fired and its fact
+    Column("final_grade", String(20), nullable=False),
+    Column("override_reason", String(2000), nullable=True),
+    Column("downgrade", Boolean, nullable=False),
+    Column("suggestions", JSON, nullable=False),  # categorisation cues shown to the handler
+    Column("created_by", String(40), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("incident_id", "version", name="uq_assessments_incident_version"),
+)
+
+dash_assessments = Table(
+    "dash_assessments",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("incident_id", String(36), ForeignKey("incidents.id"), nullable=False, index=True),
+    Column("policy_version", String(40), nullable=False),
+    Column("answers", JSON, nullable=False),
+    Column("comments", JSON, nullable=False),
+    Column("yes_count", Integer, nullable=False),
+    Column("score_level", String(10), nullable=False),
+    Column("level", String(10), nullable=False),
+    Column("basis", String(30), nullable=False),
+    Column("override_reason", String(2000), nullable=True),
+    Column("marac_referral", Boolean, nullable=False),
+    Column("created_by", String(40), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+review_items = Table(
+    "review_items",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("incident_id", String(36), ForeignKey("incidents.id"), nullable=False, index=True),
+    Column("kind", String(40), nullable=False),  # downgrade, categorisation_cue, ...
+    Column("detail", JSON, nullable=False),
+    Column("status", String(20), nullable=False),  # open, approved, rejected, noted
+    Column("created_by", String(40), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_review_items_status_kind", "status", "kind"),
+)
+
+aide_memoires = Table(
+    "aide_memoires",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("category", String(40), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("author", String(40), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("category", "version", name="uq_aide_memoires_category_version"),
 )

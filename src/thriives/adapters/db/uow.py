@@ -10,6 +10,7 @@ from types import TracebackType
 
 from sqlalchemy import Connection, Engine
 
+from thriives.adapters.db.assessment_repository import AssessmentRepository
 from thriives.adapters.db.engine import WRITE
 from thriives.adapters.db.journal import Journal
 from thriives.adapters.db.repositories import (
@@ -36,6 +37,7 @@ class SqlUnitOfWork:
         self.references = ReferenceCounter(connection)
         self.users = UserRepository(connection)
         self.units = UnitRepository(connection)
+        self.assessments = AssessmentRepository(connection)
         self.journal = Journal(connection)
         return self
 

@@ -83,6 +83,9 @@ class IncidentOut(BaseModel):
     closing_category: str | None
     closure_reason: str | None
     closure_note: str | None
+    grade: str | None
+    graded_at: datetime | None
+    dash_exemption: str | None
     policy_version: str
     created_at: datetime
     updated_at: datetime
@@ -98,6 +101,7 @@ class QueueItem(BaseModel):
     qualifiers: list[str]
     location_text: str | None
     postcode: str | None
+    grade: str | None
 
 
 class EventOut(BaseModel):
@@ -121,6 +125,9 @@ class CloseIn(Strict):
     closing_category: Code
     closure_reason: Code
     note: Annotated[StrictStr, Field(max_length=rules.MAX_REASON)] | None = None
+    dash_exemption: Annotated[StrictStr, Field(max_length=rules.MAX_REASON)] | None = Field(
+        None, description="Why a domestic-abuse incident closes without a DASH record"
+    )
 
 
 class CategorisationIn(Strict):
@@ -207,7 +214,7 @@ def close_incident(reference: Reference, body: CloseIn, caller: CallerDep, reque
     container = container_of(request)
     incident = container.incidents.close(
         caller.actor, reference, body.closing_category, body.closure_reason, body.note,
-        container.clock(),
+        container.clock(), body.dash_exemption,
     )
     return _out(incident)
 
