@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
-from thriives.adapters.web import api, assessment_api, live, pages, problems
+from thriives.adapters.web import api, assessment_api, assessment_pages, live, pages, problems
 from thriives.adapters.web.feed import EventFeed
 from thriives.adapters.web.identity import LoginRequired
 from thriives.bootstrap import Container
@@ -77,5 +77,6 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(assessment_api.router)
     app.include_router(live.router)
     app.include_router(pages.router)
+    app.include_router(assessment_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
