@@ -215,7 +215,7 @@ def _question_sets(
             effects = []
             for e in q.items("effects", required=False):
                 e.only("when", "indicators", "raise")
-                raises = e.child("raise")
+                raises = e.child("raise") if "raise" in e.data else Reader({}, "", problems)
                 raised = {}
                 for factor, level in raises.data.items():
                     if factor not in factors:

@@ -74,7 +74,9 @@ def score_dash(submission: DashSubmission, policy: AssessmentPolicy) -> DashResu
             raise DomainError("the most is 2000 characters", "override_reason")
         level, basis = submission.override_level, "professional_judgement"
         reasons.append(f"professional judgement: {level}: {reason}")
-    marac = level == "high"
+    # The visible high-risk count is a MARAC criterion in its own right: judgement may add
+    # a referral below it, never take one away above it.
+    marac = level == "high" or yes >= policy.dash_high_at
     if marac:
-        reasons.append("high risk: refer to MARAC")
+        reasons.append("refer to MARAC")
     return DashResult(yes, score_level, level, basis, marac, tuple(reasons))
