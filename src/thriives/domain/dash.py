@@ -78,5 +78,5 @@ def score_dash(submission: DashSubmission, policy: AssessmentPolicy) -> DashResu
     # a referral below it, never take one away above it.
     marac = level == "high" or yes >= policy.dash_high_at
     if marac:
-        reasons.append("refer to MARAC")
+        reasons.append("high risk: refer to MARAC")
     return DashResult(yes, score_level, level, basis, marac, tuple(reasons))
