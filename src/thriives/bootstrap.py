@@ -62,6 +62,7 @@ def build(settings: Settings | None = None, clock: Clock = utc_now) -> Container
         LockoutPolicy(settings.lockout_failures, timedelta(minutes=settings.lockout_minutes)),
         timedelta(minutes=settings.session_idle_minutes),
         demo=settings.demo,
+        token_cache_seconds=settings.token_cache_seconds,
     )
     incidents = IncidentService(
         uow, policy, settings.force_timezone, settings.reference_prefix, assessment_policy

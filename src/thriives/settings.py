@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     force_timezone: str = Field("Europe/London", description="Force's local time zone (references, display)")
     policy_dir: Path | None = Field(None, description="Folder of policy files; default: the bundled policy")
     db_pool_size: int = Field(16, ge=1, description="PostgreSQL connection pool size per process")
+    token_cache_seconds: float = Field(
+        5.0, ge=0, le=300, description="Seconds a bearer token's identity is remembered per process"
+    )
     argon2_time_cost: int = Field(3, ge=1, description="argon2 time cost for password hashes")
     argon2_memory_kib: int = Field(65536, ge=64, description="argon2 memory cost (KiB) for password hashes")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -53,8 +54,11 @@ class AccountService:
         lockout: LockoutPolicy,
         idle_timeout: timedelta,
         demo: bool,
+        token_cache_seconds: float = 0.0,
     ) -> None:
         self._uow = uow
+        self._token_ttl = token_cache_seconds
+        self._token_cache: dict[str, tuple[Actor, float]] = {}
         self._hasher = hasher
         self._lockout = lockout
         self._idle = idle_timeout
@@ -178,11 +182,23 @@ class AccountService:
         return token
 
     def token_actor(self, token: str) -> Actor | None:
+        """The actor behind a bearer token. A found token is remembered for a few seconds
+        (``token_cache_seconds``) so busy API clients do not cost a read per request."""
+        token_id = digest(token)
+        cached = self._token_cache.get(token_id)
+        if cached is not None and time.monotonic() < cached[1]:
+            return cached[0]
         with self._uow() as uow:
-            row = uow.users.token(digest(token))
+            row = uow.users.token(token_id)
         if row is None or not row["active"] or (row["is_demo"] and not self._demo):
+            self._token_cache.pop(token_id, None)
             return None
-        return _actor(row["user_id"], row)
+        actor = _actor(row["user_id"], row)
+        if self._token_ttl > 0:
+            if len(self._token_cache) > 10_000:
+                self._token_cache.clear()
+            self._token_cache[token_id] = (actor, time.monotonic() + self._token_ttl)
+        return actor
 
 
 def _actor(user_id: int, row: dict[str, Any]) -> Actor:

@@ -14,26 +14,40 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from thriives.adapters.db.tables import audit_head, audit_log, events, incidents
 from thriives.domain.audit_chain import AuditEntry, Operation, canonical_detail, seal
+
+
+# Built once: building a statement per call costs more CPU than running it.
+LOCK_HEAD = select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update()
+INSERT_EVENT = insert(events).returning(events.c.id)
+INSERT_AUDIT = insert(audit_log)
+MOVE_HEAD = (
+    update(audit_head)
+    .where(audit_head.c.id == 1)
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
 
 
 class Journal:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
         self._head: tuple[int, str] | None = None
+        self._moved = False
 
     def _lock(self) -> tuple[int, str]:
         if self._head is None:
-            row = self._connection.execute(
-                select(audit_head.c.seq, audit_head.c.hash)
-                .where(audit_head.c.id == 1)
-                .with_for_update()
-            ).one()
+            row = self._connection.execute(LOCK_HEAD).one()
             self._head = (row.seq, row.hash)
         return self._head
+
+    def flush(self) -> None:
+        """Write the audit head once per transaction, just before commit."""
+        if self._moved and self._head is not None:
+            self._connection.execute(MOVE_HEAD, {"new_seq": self._head[0], "new_hash": self._head[1]})
+            self._moved = False
 
     def event(
         self,
@@ -46,9 +60,8 @@ class Journal:
         self._lock()
         return int(
             self._connection.execute(
-                insert(events)
-                .values(at=at, actor=actor, kind=kind, data=data, incident_id=incident_id)
-                .returning(events.c.id)
+                INSERT_EVENT,
+                {"at": at, "actor": actor, "kind": kind, "data": data, "incident_id": incident_id},
             ).scalar_one()
         )
 
@@ -69,18 +82,14 @@ class Journal:
             seq, at, actor, operation.value, record_type, record_id, justification,
             detail_text, prev_hash,
         )
-        self._connection.execute(
-            insert(audit_log).values(
-                seq=seq, at=at, actor=actor, operation=operation.value,
-                record_type=record_type, record_id=record_id,
-                justification=justification, detail=detail_text,
-                prev_hash=prev_hash, hash=digest,
-            )
-        )
-        self._connection.execute(
-            update(audit_head).where(audit_head.c.id == 1).values(seq=seq, hash=digest)
-        )
+        self._connection.execute(INSERT_AUDIT, {
+            "seq": seq, "at": at, "actor": actor, "operation": operation.value,
+            "record_type": record_type, "record_id": record_id,
+            "justification": justification, "detail": detail_text,
+            "prev_hash": prev_hash, "hash": digest,
+        })
         self._head = (seq, digest)
+        self._moved = True
         return seq
 
     def audit_entries(self, batch: int = 5000) -> Iterator[AuditEntry]:

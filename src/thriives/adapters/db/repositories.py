@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from thriives.adapters.db.tables import (
@@ -19,6 +19,31 @@ from thriives.adapters.db.tables import (
 )
 
 
+def _next_number(dialect: Any) -> Any:
+    statement = dialect.insert(reference_counters).values(day=bindparam("day"), last_number=1)
+    return statement.on_conflict_do_update(
+        index_elements=[reference_counters.c.day],
+        set_={"last_number": reference_counters.c.last_number + 1},
+    ).returning(reference_counters.c.last_number)
+
+
+# Statements are built once: building one per call costs more CPU than running it.
+NEXT_NUMBER = {"postgresql": _next_number(postgresql), "sqlite": _next_number(sqlite)}
+INSERT_INCIDENT = insert(incidents)
+INCIDENT_BY_REFERENCE = select(incidents).where(incidents.c.reference == bindparam("reference"))
+INCIDENT_BY_REFERENCE_LOCKED = INCIDENT_BY_REFERENCE.with_for_update()
+INSERT_IDEMPOTENCY_KEY = insert(idempotency_keys)
+IDEMPOTENT_REQUEST = select(idempotency_keys).where(
+    idempotency_keys.c.user_id == bindparam("user_id"), idempotency_keys.c.key == bindparam("key")
+)
+TOKEN = (
+    select(api_tokens.c.user_id, users.c.username, users.c.role, users.c.display_name,
+           users.c.active, users.c.is_demo)
+    .join(users, users.c.id == api_tokens.c.user_id)
+    .where(api_tokens.c.id == bindparam("token_id"), api_tokens.c.revoked_at.is_(None))
+)
+
+
 class ReferenceCounter:
     """Per-day incident numbers, one atomic upsert each: unique under concurrent writers."""
 
@@ -26,14 +51,8 @@ class ReferenceCounter:
         self._connection = connection
 
     def next(self, day: str) -> int:
-        dialect = self._connection.dialect.name
-        module: Any = postgresql if dialect == "postgresql" else sqlite
-        statement = module.insert(reference_counters).values(day=day, last_number=1)
-        statement = statement.on_conflict_do_update(
-            index_elements=[reference_counters.c.day],
-            set_={"last_number": reference_counters.c.last_number + 1},
-        ).returning(reference_counters.c.last_number)
-        return int(self._connection.execute(statement).scalar_one())
+        statement = NEXT_NUMBER[self._connection.dialect.name]
+        return int(self._connection.execute(statement, {"day": day}).scalar_one())
 
 
 class IncidentRepository:
@@ -41,13 +60,11 @@ class IncidentRepository:
         self._connection = connection
 
     def add(self, row: dict[str, Any]) -> None:
-        self._connection.execute(insert(incidents).values(**row))
+        self._connection.execute(INSERT_INCIDENT, row)
 
     def get(self, reference: str, for_update: bool = False) -> dict[str, Any] | None:
-        query = select(incidents).where(incidents.c.reference == reference)
-        if for_update:
-            query = query.with_for_update()
-        row = self._connection.execute(query).first()
+        query = INCIDENT_BY_REFERENCE_LOCKED if for_update else INCIDENT_BY_REFERENCE
+        row = self._connection.execute(query, {"reference": reference}).first()
         return dict(row._mapping) if row else None
 
     def get_by_id(self, incident_id: str) -> dict[str, Any] | None:
@@ -80,22 +97,16 @@ class IncidentRepository:
         return int(self._connection.execute(select(func.count()).select_from(incidents)).scalar_one())
 
     def idempotent_request(self, user_id: int, key: str) -> dict[str, Any] | None:
-        row = self._connection.execute(
-            select(idempotency_keys).where(
-                idempotency_keys.c.user_id == user_id, idempotency_keys.c.key == key
-            )
-        ).first()
+        row = self._connection.execute(IDEMPOTENT_REQUEST, {"user_id": user_id, "key": key}).first()
         return dict(row._mapping) if row else None
 
     def remember_request(
         self, user_id: int, key: str, request_hash: str, incident_id: str, at: datetime
     ) -> None:
-        self._connection.execute(
-            insert(idempotency_keys).values(
-                user_id=user_id, key=key, request_hash=request_hash,
-                incident_id=incident_id, created_at=at,
-            )
-        )
+        self._connection.execute(INSERT_IDEMPOTENCY_KEY, {
+            "user_id": user_id, "key": key, "request_hash": request_hash,
+            "incident_id": incident_id, "created_at": at,
+        })
 
 
 class UserRepository:
@@ -159,12 +170,7 @@ class UserRepository:
         self._connection.execute(insert(api_tokens).values(**row))
 
     def token(self, token_id: str) -> dict[str, Any] | None:
-        row = self._connection.execute(
-            select(api_tokens.c.user_id, users.c.username, users.c.role, users.c.display_name,
-                   users.c.active, users.c.is_demo)
-            .join(users, users.c.id == api_tokens.c.user_id)
-            .where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
-        ).first()
+        row = self._connection.execute(TOKEN, {"token_id": token_id}).first()
         return dict(row._mapping) if row else None
 
 

@@ -6,6 +6,7 @@ without ``commit()`` rolls everything back, so a failure half-way writes nothing
 
 from __future__ import annotations
 
+import threading
 from types import TracebackType
 
 from sqlalchemy import Connection, Engine
@@ -22,16 +23,31 @@ from thriives.adapters.db.repositories import (
 
 
 class SqlUnitOfWork:
-    def __init__(self, engine: Engine, write: bool) -> None:
+    def __init__(self, engine: Engine, write: bool, write_lock: threading.Lock) -> None:
         self._engine = engine
         self._write = write
+        self._write_lock = write_lock
         self._connection: Connection | None = None
 
     def __enter__(self) -> SqlUnitOfWork:
-        connection = self._engine.connect()
         if self._write:
-            connection = connection.execution_options(**{WRITE: True})
-        connection.begin()
+            # Every write transaction takes the journal's head lock in the store anyway, so
+            # writers in one process queue here, in turn, instead of sleeping in SQLite's
+            # busy loop or piling onto PostgreSQL's row lock.
+            self._write_lock.acquire()
+        try:
+            connection = self._engine.connect()
+            try:
+                if self._write:
+                    connection = connection.execution_options(**{WRITE: True})
+                connection.begin()
+            except BaseException:
+                connection.close()
+                raise
+        except BaseException:
+            if self._write:
+                self._write_lock.release()
+            raise
         self._connection = connection
         self.incidents = IncidentRepository(connection)
         self.references = ReferenceCounter(connection)
@@ -47,6 +63,7 @@ class SqlUnitOfWork:
         return self._connection
 
     def commit(self) -> None:
+        self.journal.flush()
         self.connection.commit()
 
     def rollback(self) -> None:
@@ -65,11 +82,14 @@ class SqlUnitOfWork:
         finally:
             connection.close()
             self._connection = None
+            if self._write:
+                self._write_lock.release()
 
 
 class UnitOfWorkFactory:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._write_lock = threading.Lock()
 
     def __call__(self, write: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, write)
+        return SqlUnitOfWork(self.engine, write, self._write_lock)

@@ -171,8 +171,13 @@ def _contact_from(form: Any, now: datetime) -> Contact:
 
 @router.get("/queue")
 def queue_page(request: Request, caller: PageCaller) -> HTMLResponse:
-    rows = container_of(request).incidents.live(caller.actor)
-    return render(request, "queue.html", caller, rows=rows, now=container_of(request).clock())
+    container = container_of(request)
+    # Read before the rows: the page's stream starts after this event, so nothing that
+    # happens between rendering the page and its stream connecting is lost.
+    with container.uow() as uow:
+        after = uow.journal.last_event_id()
+    rows = container.incidents.live(caller.actor)
+    return render(request, "queue.html", caller, rows=rows, now=container.clock(), after=after)
 
 
 @router.get("/queue/table")
@@ -190,7 +195,9 @@ def incident_page(request: Request, reference: str, caller: PageCaller) -> HTMLR
 
 
 def _moves(status: str) -> list[Any]:
-    return [t for t in TRANSITIONS if t.source.value == status and t.target is not Status.CLOSED]
+    # Closing has its own form; so has reopening, shown only to roles that may reopen.
+    return [t for t in TRANSITIONS if t.source.value == status
+            and t.target is not Status.CLOSED and t.source is not Status.CLOSED]
 
 
 @router.post("/incidents/{reference}/status")
@@ -215,7 +222,7 @@ async def incident_close(request: Request, reference: str, caller: PageCaller) -
         await run_in_threadpool(
             container.incidents.close, caller.actor, reference[:40], str(form.get("closing_category", "")),
             str(form.get("closure_reason", "")), str(form.get("note") or "") or None,
-            container.clock(),
+            container.clock(), str(form.get("dash_exemption") or "") or None,
         )
     except DomainError as error:
         return await run_in_threadpool(_incident_error, request, caller, reference, error)
