@@ -69,11 +69,13 @@ class IncidentService:
     ) -> Opened:
         """Open an incident from a contact, at most once per idempotency key.
 
-        1. If the key was seen before, return that incident (or refuse a different body).
-        2. Validate the contact against the category policy.
-        3. Number it from the day's counter and insert it with its key.
-        4. Journal an ``incident.opened`` event and a ``collection`` audit entry.
-        5. Commit; if a concurrent retry with the same key won the race, return its incident.
+        1. Validate the contact against the category policy.
+        2. Number it from the day's counter and insert it with its key.
+        3. Journal an ``incident.opened`` event and a ``collection`` audit entry; commit.
+        4. If the key was used before (the key's primary key refuses the insert, and the whole
+           transaction rolls back), return the incident it opened, or refuse a different body.
+           Relying on the constraint rather than reading first saves a query on every new call
+           and is right under concurrent retries too.
         """
         require(actor.role, Permission.OPEN_INCIDENT)
         if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
@@ -81,10 +83,6 @@ class IncidentService:
         contact = validate_contact(contact, self.policy, now)
         try:
             with self._uow(write=True) as uow:
-                if idempotency_key is not None:
-                    earlier = self._replay(uow, actor, idempotency_key, fingerprint)
-                    if earlier is not None:
-                        return earlier
                 incident = self._insert(uow, actor, contact, now)
                 if idempotency_key is not None:
                     uow.incidents.remember_request(

@@ -22,7 +22,7 @@ from thriives.domain.audit_chain import AuditEntry, Operation, canonical_detail,
 
 # Built once: building a statement per call costs more CPU than running it.
 LOCK_HEAD = select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update()
-INSERT_EVENT = insert(events).returning(events.c.id)
+INSERT_EVENT = insert(events)
 INSERT_AUDIT = insert(audit_log)
 MOVE_HEAD = (
     update(audit_head)
@@ -56,13 +56,11 @@ class Journal:
         kind: str,
         data: dict[str, Any],
         incident_id: str | None = None,
-    ) -> int:
+    ) -> None:
         self._lock()
-        return int(
-            self._connection.execute(
-                INSERT_EVENT,
-                {"at": at, "actor": actor, "kind": kind, "data": data, "incident_id": incident_id},
-            ).scalar_one()
+        self._connection.execute(
+            INSERT_EVENT,
+            {"at": at, "actor": actor, "kind": kind, "data": data, "incident_id": incident_id},
         )
 
     def audit(

@@ -6,7 +6,6 @@ without ``commit()`` rolls everything back, so a failure half-way writes nothing
 
 from __future__ import annotations
 
-import threading
 from types import TracebackType
 
 from sqlalchemy import Connection, Engine
@@ -20,10 +19,11 @@ from thriives.adapters.db.repositories import (
     UnitRepository,
     UserRepository,
 )
+from thriives.adapters.db.turns import Turns
 
 
 class SqlUnitOfWork:
-    def __init__(self, engine: Engine, write: bool, write_lock: threading.Lock) -> None:
+    def __init__(self, engine: Engine, write: bool, write_lock: Turns) -> None:
         self._engine = engine
         self._write = write
         self._write_lock = write_lock
@@ -32,8 +32,8 @@ class SqlUnitOfWork:
     def __enter__(self) -> SqlUnitOfWork:
         if self._write:
             # Every write transaction takes the journal's head lock in the store anyway, so
-            # writers in one process queue here, in turn, instead of sleeping in SQLite's
-            # busy loop or piling onto PostgreSQL's row lock.
+            # writers in one process queue here, first come first served, instead of sleeping
+            # in SQLite's busy loop or piling onto PostgreSQL's row lock.
             self._write_lock.acquire()
         try:
             connection = self._engine.connect()
@@ -89,7 +89,7 @@ class SqlUnitOfWork:
 class UnitOfWorkFactory:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._write_lock = threading.Lock()
+        self._write_lock = Turns()
 
     def __call__(self, write: bool = False) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine, write, self._write_lock)
