@@ -124,15 +124,18 @@ def serving(kind: str, database_url: str, port: int) -> Iterator[Server]:
 
 
 def run_load(server: Server, path: str, token: str, clients: int, warmup: float,
-             duration: float) -> LoadResult:
-    """Drive ``server`` with ``bench/loadgen.py``; return its measurements."""
+             duration: float, requests_file: Path | None = None) -> LoadResult:
+    """Drive ``server`` with ``bench/loadgen.py``; return its measurements.
+
+    ``requests_file`` (a JSON list of {path, body}) replaces ``path`` and the call bodies."""
     with tempfile.TemporaryDirectory(prefix="thriives-loadgen-") as folder:
         out = Path(folder) / "result.json"
+        extra = ["--requests-file", str(requests_file)] if requests_file else []
         subprocess.run(
             [sys.executable, str(BENCH / "loadgen.py"), "--port", str(server.port),
              "--path", path, "--token", token, "--clients", str(clients),
              "--warmup", str(warmup), "--duration", str(duration),
-             "--server-pid", str(server.pid), "--out", str(out)],
+             "--server-pid", str(server.pid), "--out", str(out), *extra],
             check=True,
         )
         raw = json.loads(out.read_text())

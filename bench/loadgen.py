@@ -61,23 +61,25 @@ class Tally:
 
 
 class Requests:
-    """Request bytes: a fixed head, a unique Idempotency-Key and a body from a pool."""
+    """Request bytes: a head per path, a unique Idempotency-Key and a body, cycling items."""
 
-    def __init__(self, host: str, port: int, path: str, token: str, pool: list[bytes]) -> None:
-        self._head = (
-            f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
-            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
-            "Accept: application/json\r\n"
-        ).encode()
-        self._pool = pool
+    def __init__(self, host: str, port: int, token: str, items: list[tuple[str, bytes]]) -> None:
+        self._heads: dict[str, bytes] = {}
+        for path, _ in items:
+            self._heads.setdefault(path, (
+                f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+                "Accept: application/json\r\n"
+            ).encode())
+        self._items = items
         self._numbers = itertools.count(1)
         self._prefix = f"bench-{os.getpid()}-{time.time_ns()}-"
 
     def next(self) -> bytes:
         number = next(self._numbers)
-        body = self._pool[number % len(self._pool)]
+        path, body = self._items[number % len(self._items)]
         extra = f"Idempotency-Key: {self._prefix}{number}\r\nContent-Length: {len(body)}\r\n\r\n"
-        return self._head + extra.encode() + body
+        return self._heads[path] + extra.encode() + body
 
 
 async def read_answer(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
@@ -140,8 +142,8 @@ async def client(
         connection[1].close()
 
 
-async def drive(args: argparse.Namespace, pool: list[bytes]) -> Tally:
-    requests = Requests(args.host, args.port, args.path, args.token, pool)
+async def drive(args: argparse.Namespace, pool: list[tuple[str, bytes]]) -> Tally:
+    requests = Requests(args.host, args.port, args.token, pool)
     started = time.perf_counter()
     window = Window(started + args.warmup, started + args.warmup + args.duration)
     tally = Tally()
@@ -151,7 +153,7 @@ async def drive(args: argparse.Namespace, pool: list[bytes]) -> Tally:
     return tally
 
 
-def run(args: argparse.Namespace, pool: list[bytes]) -> Tally:
+def run(args: argparse.Namespace, pool: list[tuple[str, bytes]]) -> Tally:
     try:
         import uvloop
 
@@ -173,6 +175,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", required=True, help="file to write the JSON result to")
     parser.add_argument("--server-pid", type=int, default=0, help="report this process's CPU")
     parser.add_argument("--bodies", type=int, default=1000, help="distinct call bodies to cycle")
+    parser.add_argument("--requests-file", default=None,
+                        help="JSON list of {path, body} to cycle instead of --path with call bodies")
     return parser.parse_args(argv)
 
 
@@ -183,7 +187,11 @@ def _own_cpu() -> float:
 
 def main() -> None:
     args = parse_args()
-    pool = body_pool(args.bodies)
+    if args.requests_file:
+        items = json.loads(Path(args.requests_file).read_text())
+        pool = [(item["path"], json.dumps(item["body"]).encode()) for item in items]
+    else:
+        pool = [(args.path, body) for body in body_pool(args.bodies)]
     server_cpu = process_cpu_seconds(args.server_pid) if args.server_pid else 0.0
     own_cpu, machine, started = _own_cpu(), machine_busy_seconds(), time.perf_counter()
     tally = run(args, pool)
