@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
 
 from fastapi.testclient import TestClient
 
 from tests.conftest import FakeClock, People
-from thriives.adapters.web.feed import EventFeed
+from thriives.adapters.web.feed import EventFeed, store_feed
 from thriives.bootstrap import Container
 from thriives.domain.accounts import Role
 from thriives.domain.incidents import Channel, Contact
@@ -25,15 +24,7 @@ def open_calls(container: Container, people: People, clock: FakeClock, count: in
 
 
 def feed_for(container: Container) -> EventFeed:
-    def fetch(after: int, limit: int) -> list[dict[str, Any]]:
-        with container.uow() as uow:
-            return uow.journal.feed_after(after, limit)
-
-    def latest() -> int:
-        with container.uow() as uow:
-            return uow.journal.last_event_id()
-
-    return EventFeed(fetch, latest, interval=0.02)
+    return store_feed(container)
 
 
 def test_a_resumed_stream_gets_what_it_missed_then_live_events(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
@@ -14,7 +13,7 @@ from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 from thriives.adapters.web import api, assessment_api, assessment_pages, live, pages, problems
-from thriives.adapters.web.feed import EventFeed
+from thriives.adapters.web.feed import store_feed
 from thriives.adapters.web.identity import LoginRequired
 from thriives.bootstrap import Container
 
@@ -22,15 +21,7 @@ STATIC = Path(__file__).parent / "static"
 
 
 def create_app(container: Container) -> FastAPI:
-    def fetch(after: int, limit: int) -> list[dict[str, Any]]:
-        with container.uow() as uow:
-            return uow.journal.feed_after(after, limit)
-
-    def latest() -> int:
-        with container.uow() as uow:
-            return uow.journal.last_event_id()
-
-    feed = EventFeed(fetch, latest, container.settings.event_poll_seconds)
+    feed = store_feed(container)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -16,6 +16,8 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
+from thriives.bootstrap import Container
+
 Fetch = Callable[[int, int], list[dict[str, Any]]]
 BATCH = 500
 QUEUE_LIMIT = 2000
@@ -88,6 +90,20 @@ class EventFeed:
                     yield row
         finally:
             self._subscribers.discard(queue)
+
+
+def store_feed(container: Container) -> EventFeed:
+    """The feed of one server process, reading the container's store."""
+
+    def fetch(after: int, limit: int) -> list[dict[str, Any]]:
+        with container.uow() as uow:
+            return uow.journal.feed_after(after, limit)
+
+    def latest() -> int:
+        with container.uow() as uow:
+            return uow.journal.last_event_id()
+
+    return EventFeed(fetch, latest, container.settings.event_poll_seconds)
 
 
 def sse_message(row: dict[str, Any]) -> dict[str, Any]:
