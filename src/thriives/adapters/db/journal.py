@@ -10,8 +10,9 @@ extended by one writer at a time.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, insert, select, update
@@ -31,11 +32,60 @@ MOVE_HEAD = (
 )
 
 
+EVENT_COLUMNS = ("at", "actor", "kind", "data", "incident_id")
+AUDIT_COLUMNS = ("seq", "at", "actor", "operation", "record_type", "record_id", "justification",
+                 "detail", "prev_hash", "hash")
+_COMBINED: dict[tuple[int, int], str] = {}
+
+
+def _combined(
+    buffered_events: list[dict[str, Any]], audits: list[dict[str, Any]], head: tuple[int, str]
+) -> tuple[str, dict[str, Any]]:
+    """One PostgreSQL statement inserting the events and audit entries and moving the head.
+
+    The text depends only on how many of each there are, so it is built once per shape.
+    Timestamps go in as aware UTC datetimes and event data as JSON text, as the table
+    types would send them.
+    """
+    shape = (len(buffered_events), len(audits))
+    if shape not in _COMBINED:
+        parts = []
+        if buffered_events:
+            rows = ", ".join(
+                "(" + ", ".join(f"%(e{i}_{c})s" + ("::json" if c == "data" else "") for c in EVENT_COLUMNS) + ")"
+                for i in range(shape[0]))
+            parts.append(f"e AS (INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES {rows})")
+        if audits:
+            rows = ", ".join("(" + ", ".join(f"%(a{i}_{c})s" for c in AUDIT_COLUMNS) + ")"
+                             for i in range(shape[1]))
+            parts.append(f"a AS (INSERT INTO audit_log ({', '.join(AUDIT_COLUMNS)}) VALUES {rows})")
+        _COMBINED[shape] = (f"WITH {', '.join(parts)} UPDATE audit_head "
+                            "SET seq = %(head_seq)s, hash = %(head_hash)s WHERE id = 1")
+    params: dict[str, Any] = {"head_seq": head[0], "head_hash": head[1]}
+    for i, row in enumerate(buffered_events):
+        for column in EVENT_COLUMNS:
+            value = row[column]
+            params[f"e{i}_{column}"] = json.dumps(value) if column == "data" else value
+    for i, row in enumerate(audits):
+        for column in AUDIT_COLUMNS:
+            params[f"a{i}_{column}"] = row[column]
+    return _COMBINED[shape], params
+
+
 class Journal:
+    """Events and audit entries of one transaction, written together just before commit.
+
+    The head lock is taken at the first event or audit entry (so the audit hash can be
+    computed); the rows are buffered and written in ``flush``: on PostgreSQL as one
+    statement (data-modifying CTEs), so the transaction holds the lock for fewer round
+    trips; on SQLite, where a statement costs no round trip, as plain inserts.
+    """
+
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
         self._head: tuple[int, str] | None = None
-        self._moved = False
+        self._events: list[dict[str, Any]] = []
+        self._audits: list[dict[str, Any]] = []
 
     def _lock(self) -> tuple[int, str]:
         if self._head is None:
@@ -44,10 +94,21 @@ class Journal:
         return self._head
 
     def flush(self) -> None:
-        """Write the audit head once per transaction, just before commit."""
-        if self._moved and self._head is not None:
-            self._connection.execute(MOVE_HEAD, {"new_seq": self._head[0], "new_hash": self._head[1]})
-            self._moved = False
+        """Write the buffered events and audit entries and move the head; called by commit."""
+        if not self._events and not self._audits:
+            return
+        assert self._head is not None
+        if self._connection.dialect.name == "postgresql":
+            statement, params = _combined(self._events, self._audits, self._head)
+            self._connection.exec_driver_sql(statement, params)
+        else:
+            if self._events:
+                self._connection.execute(INSERT_EVENT, self._events)
+            if self._audits:
+                self._connection.execute(INSERT_AUDIT, self._audits)
+                self._connection.execute(
+                    MOVE_HEAD, {"new_seq": self._head[0], "new_hash": self._head[1]})
+        self._events, self._audits = [], []
 
     def event(
         self,
@@ -58,10 +119,8 @@ class Journal:
         incident_id: str | None = None,
     ) -> None:
         self._lock()
-        self._connection.execute(
-            INSERT_EVENT,
-            {"at": at, "actor": actor, "kind": kind, "data": data, "incident_id": incident_id},
-        )
+        self._events.append(
+            {"at": at, "actor": actor, "kind": kind, "data": data, "incident_id": incident_id})
 
     def audit(
         self,
@@ -75,19 +134,19 @@ class Journal:
     ) -> int:
         seq, prev_hash = self._lock()
         seq += 1
+        at = at.astimezone(UTC)  # sealed as stored: the store gives times back in UTC
         detail_text = canonical_detail(detail or {})
         digest = seal(
             seq, at, actor, operation.value, record_type, record_id, justification,
             detail_text, prev_hash,
         )
-        self._connection.execute(INSERT_AUDIT, {
+        self._audits.append({
             "seq": seq, "at": at, "actor": actor, "operation": operation.value,
             "record_type": record_type, "record_id": record_id,
             "justification": justification, "detail": detail_text,
             "prev_hash": prev_hash, "hash": digest,
         })
         self._head = (seq, digest)
-        self._moved = True
         return seq
 
     def audit_entries(self, batch: int = 5000) -> Iterator[AuditEntry]:
