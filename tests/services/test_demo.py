@@ -42,8 +42,9 @@ def test_seeding_fills_an_empty_store_in_batches(
     assert reports == [(500, SMALL), (1_000, SMALL), (1_500, SMALL), (2_000, SMALL)]
     assert count(container, users) == result.users == 6
     assert count(container, units) == result.units == len(build_force(SEED).units)
-    assert count(container, incidents) == result.incidents == SMALL
-    assert count(container, events) == result.events == 2 * SMALL
+    live = len(demo.LIVE_CALLS)
+    assert count(container, incidents) == result.incidents == SMALL + live
+    assert count(container, events) == result.events == 2 * SMALL + live
     with container.uow() as uow:
         demo_users = uow.users.all()
         statuses = uow.connection.execute(select(incidents.c.status).distinct()).scalars().all()
@@ -58,8 +59,8 @@ def test_seeding_fills_an_empty_store_in_batches(
         (name, role.value) for name, role, _ in DEMO_USERS
     )
     assert all(u["is_demo"] for u in demo_users)
-    assert statuses == ["closed"]
-    assert dict(kinds) == {"incident.opened": SMALL, "incident.closed": SMALL}
+    assert sorted(statuses) == ["closed", "open"]  # history closed; the live calls open
+    assert dict(kinds) == {"incident.opened": SMALL + live, "incident.closed": SMALL}
     assert imports == 4
 
 
@@ -67,7 +68,8 @@ def test_the_audit_chain_verifies_after_seeding(container: Container, clock: Fak
     seed_demo(container, SEED, clock(), SMALL, None)
     entries, findings = verify_audit(container.uow)
     assert findings == []
-    assert entries == len(DEMO_USERS) + 1  # one account entry each, one import batch
+    # one account entry each, one import batch, one collection per live call
+    assert entries == len(DEMO_USERS) + 1 + len(demo.LIVE_CALLS)
 
 
 def test_seeding_twice_is_refused_and_adds_nothing(container: Container, clock: FakeClock) -> None:
@@ -75,7 +77,7 @@ def test_seeding_twice_is_refused_and_adds_nothing(container: Container, clock: 
     with pytest.raises(Conflict, match="empty store"):
         seed_demo(container, SEED, clock(), SMALL, None)
     assert count(container, users) == 6
-    assert count(container, incidents) == SMALL
+    assert count(container, incidents) == SMALL + len(demo.LIVE_CALLS)
 
 
 def test_a_store_with_users_is_refused(
@@ -93,7 +95,9 @@ def test_each_day_is_numbered_from_one_in_time_order(
     seed_demo(container, SEED, clock(), SMALL, None)
     with container.uow() as uow:
         rows = uow.connection.execute(
-            select(incidents.c.reference, incidents.c.received_at).order_by(incidents.c.received_at)
+            select(incidents.c.reference, incidents.c.received_at)
+            .where(incidents.c.status == "closed")  # the history; live calls come after it
+            .order_by(incidents.c.received_at)
         ).all()
     numbers: dict[str, list[int]] = defaultdict(list)
     zone = ZoneInfo(container.settings.force_timezone)

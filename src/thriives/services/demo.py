@@ -18,10 +18,11 @@ person, address or phone number.
 
 from __future__ import annotations
 
+import random
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -38,13 +39,13 @@ from thriives.adapters.db.tables import (
     units,
     users,
 )
-from thriives.domain.accounts import Role
+from thriives.domain.accounts import Actor, Role
 from thriives.domain.audit_chain import Operation
 from thriives.domain.categories import CategoryPolicy
 from thriives.domain.demo_force import DemoForce, build_force
 from thriives.domain.demo_history import PastIncident, PolicyCodes, build_history
 from thriives.domain.errors import Conflict
-from thriives.domain.incidents import Status
+from thriives.domain.incidents import Channel, Contact, Status
 from thriives.domain.references import format_reference
 
 if TYPE_CHECKING:  # the composition root imports services, not the other way round
@@ -95,6 +96,8 @@ def seed_demo(
        the same transaction, so a live incident opened later on a seeded day takes the next
        number.
     6. Report ``progress(done, total)`` after each batch.
+    7. Open a handful of live calls from the last hour through the incident service, so
+       the live queue has work on it (a domestic-abuse household's call among them).
     """
     if as_of.tzinfo is None:
         raise ValueError("as_of must be an aware datetime")
@@ -118,7 +121,45 @@ def seed_demo(
         done += len(batch)
         if progress is not None:
             progress(done, incidents)
-    return DemoSeeded(len(DEMO_USERS), len(force.units), done, 2 * done)
+    live = _open_live_calls(container, force, seed, as_of)
+    return DemoSeeded(len(DEMO_USERS), len(force.units), done + live, 2 * done + live)
+
+
+# Live calls on the queue when the demo starts: (minutes ago, channel, category, qualifiers,
+# ASB type, words). The first is from a domestic-abuse household.
+LIVE_CALLS = (
+    (4, Channel.EMERGENCY, "domestic_incident", ("domestic", "child"), None,
+     "He's come back. He's banging on the door and the kids are crying. Please hurry."),
+    (11, Channel.EMERGENCY, "rtc_injury", (), None,
+     "Two cars have hit each other at the junction, one driver isn't moving."),
+    (17, Channel.NON_EMERGENCY, "asb_neighbours", ("repeat_victim",), "personal",
+     "The neighbours are shouting abuse at me again, third time this week."),
+    (26, Channel.EMERGENCY, "concern_for_safety", ("vulnerable_adult",), None,
+     "My dad has dementia and he's gone out without his coat, it's freezing."),
+    (38, Channel.ONLINE, "crime_vehicle", (), None,
+     "Someone smashed my car window overnight and took a bag from the back seat."),
+)
+
+
+def _open_live_calls(container: Container, force: DemoForce, seed: int, as_of: datetime) -> int:
+    rng = random.Random(f"live-{seed}")
+    people = force.population
+    with container.uow() as uow:
+        row = uow.users.by_username("handler")
+    assert row is not None
+    actor = Actor(row["id"], row["username"], Role(row["role"]), row["display_name"])
+    victims = [case.victim for case in people.abuse_cases] or [0]
+    for index, (minutes, channel, category, qualifiers, asb, words) in enumerate(LIVE_CALLS):
+        person = rng.choice(victims) if index == 0 else rng.randrange(len(people.people))
+        household = people.people[person].household
+        street = people.streets[people.households[household].street]
+        received = as_of - timedelta(minutes=minutes)
+        container.incidents.open(actor, Contact(
+            channel=channel, received_at=received, opening_category=category,
+            qualifiers=qualifiers, asb_qualifier=asb, caller_name=people.people[person].name,
+            caller_phone=people.phone(person), location_text=people.address(household),
+            postcode=street.postcode, account=words), max(received, container.clock()))
+    return len(LIVE_CALLS)
 
 
 def policy_codes(policy: CategoryPolicy) -> PolicyCodes:
