@@ -7,12 +7,22 @@ import re
 from playwright.sync_api import Page, expect
 
 INCIDENT_URL = re.compile(r"/incidents/([A-Z]{1,6}-\d{6}-\d{4,})$")
+ASSESS_URL = re.compile(r"/incidents/([A-Z]{1,6}-\d{6}-\d{4,})/assess$")
 
 
 def reference_of(page: Page) -> str:
     """The reference of the incident page the browser is on."""
     expect(page).to_have_url(INCIDENT_URL)
     match = INCIDENT_URL.search(page.url)
+    assert match is not None, page.url
+    return match[1]
+
+
+def assessing(page: Page) -> str:
+    """The reference of the incident whose assessment the browser is on: where a call goes
+    as soon as it is opened."""
+    expect(page).to_have_url(ASSESS_URL)
+    match = ASSESS_URL.search(page.url)
     assert match is not None, page.url
     return match[1]
 
@@ -26,4 +36,6 @@ def open_incident(page: Page, base_url: str, category: str = "Suspicious circums
     page.get_by_label("Opening category").select_option(label=category)
     page.get_by_label("Postcode").fill(postcode)
     page.get_by_role("button", name="Open incident").click()
+    reference = assessing(page)  # the call goes on into its assessment; skip it here
+    page.goto(f"{base_url}/incidents/{reference}")
     return reference_of(page)

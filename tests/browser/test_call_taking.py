@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import LiveServer
-from tests.browser.helpers import reference_of
+from tests.browser.helpers import assessing, reference_of
 
 pytestmark = pytest.mark.browser
 
@@ -80,6 +80,8 @@ def test_a_call_handler_opens_an_incident_with_the_keyboard_alone(
     page.get_by_label("Caller's account, in their words").focus()
     keyboard.press("Control+Enter")
 
+    # The call goes on into its assessment; the incident page shows what was recorded.
+    page.goto(f"{live_server.url}/incidents/{assessing(page)}")
     reference = reference_of(page)
     expect(page.get_by_role("heading", level=1)).to_contain_text(reference)
     expect(page.get_by_role("heading", level=1)).to_contain_text("open")
@@ -133,6 +135,7 @@ def test_a_bad_postcode_is_shown_next_to_the_field_and_opens_nothing(
     # Corrected, the same form opens the incident.
     postcode.fill("TH4 7QX")
     page.get_by_role("button", name="Open incident").click()
+    page.goto(f"{live_server.url}/incidents/{assessing(page)}")
     reference = reference_of(page)
     expect(page.locator("dl")).to_contain_text("TH4 7QX")
     queue.reload()

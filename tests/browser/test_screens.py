@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import LiveServer
-from tests.browser.helpers import open_incident
+from tests.browser.helpers import assessing, open_incident
 
 pytestmark = pytest.mark.browser
 
@@ -47,6 +47,7 @@ def test_the_call_taking_screen_and_the_queue_fit_a_1366_by_768_screen(
         page.get_by_role("checkbox", name=qualifier).check()
     page.get_by_label("Location").fill("Car park behind the Wheatsheaf, Long Street, Ashbury")
     page.get_by_role("button", name="Open incident").click()
+    page.goto(f"{live_server.url}/incidents/{assessing(page)}")
     expect(page.locator("#timeline li")).to_have_count(1)
     _fits_width(page)
     page.screenshot(path=SCREENS / f"incident-{store}.png")

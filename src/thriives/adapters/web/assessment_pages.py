@@ -16,7 +16,8 @@ from starlette.concurrency import run_in_threadpool
 
 from thriives.adapters.web.identity import Caller, container_of, page_caller
 from thriives.adapters.web.pages import render
-from thriives.domain.assessment import AdviceRecord, Rating, Submission
+from thriives.domain.assessment import AdviceRecord, Evaluation, Rating, Submission
+from thriives.domain.assessment_policy import AssessmentPolicy, Model
 from thriives.domain.dash import DashSubmission
 from thriives.domain.errors import DomainError
 from thriives.domain.indicators import CALL_STATES, EMERGENCY_INDICATORS, PRIORITY_INDICATORS
@@ -24,6 +25,7 @@ from thriives.domain.indicators import CALL_STATES, EMERGENCY_INDICATORS, PRIORI
 router = APIRouter(include_in_schema=False)
 PageCaller = Annotated[Caller, Depends(page_caller)]
 NOT_YET = "(not yet rated)"
+NO_REASON_YET = "(no reason given yet)"
 
 
 @dataclass(frozen=True)
@@ -62,14 +64,41 @@ def submission_from(form: FormView, model_code: str, factors: list[str], advice:
         note = form.get(f"advice_note_{code}") or None
         if lenient or given or note or form.get(f"advice_{code}"):
             records[code] = AdviceRecord(given or lenient, note)
+    override_reason = form.get("override_reason") or None
+    if lenient and form.get("grade") and not (override_reason or "").strip():
+        # The proposal still shows while the handler has chosen a grade and not yet said
+        # why; the panel asks for the reason (the save itself requires it).
+        override_reason = NO_REASON_YET
     return Submission(
         model=model_code, ratings=ratings, answers=answers,
         indicators=frozenset(form.getlist("indicators")),
         call_states=frozenset(form.getlist("call_states")),
         da_not_immediate_reason=form.get("da_not_immediate_reason") or None,
-        grade=form.get("grade") or None, override_reason=form.get("override_reason") or None,
+        grade=form.get("grade") or None, override_reason=override_reason,
         advice=records,
     )
+
+
+def incomplete(form: FormView, model: Model, advice: tuple[str, ...]) -> dict[str, str]:
+    """Every field still to fill, all at once: a refused save lists them together instead of
+    one per attempt. The service checks everything again; this only gathers what is missing."""
+    errors: dict[str, str] = {}
+    for factor in model.factors:
+        level = form.get(f"level_{factor.code}")
+        rationale = form.get(f"rationale_{factor.code}").strip()
+        if not level and not rationale:
+            errors[f"ratings.{factor.code}"] = "choose a level and give a rationale"
+        elif not level:
+            errors[f"ratings.{factor.code}.level"] = "choose a level"
+        elif not rationale and factor.rationale_required:
+            errors[f"ratings.{factor.code}.rationale"] = "a rationale is required"
+    for code in advice:
+        chosen = form.get(f"advice_{code}")
+        if not chosen:
+            errors[f"advice.{code}"] = "record whether this advice was given"
+        elif chosen != "given" and not form.get(f"advice_note_{code}").strip():
+            errors[f"advice.{code}.note"] = "say why it was not given"
+    return errors
 
 
 def _context(request: Request, caller: Caller, reference: str) -> dict[str, Any]:
@@ -88,26 +117,107 @@ async def _form(request: Request) -> FormView:
     return FormView({key: [str(v) for v in data.getlist(key)] for key in data})
 
 
-@router.get("/incidents/{reference}/assess")
-def assess_page(request: Request, reference: str, caller: PageCaller) -> HTMLResponse:
-    context = _context(request, caller, reference)
-    return render(request, "assess.html", caller, form=FormView({}), errors={}, **context)
+@dataclass(frozen=True)
+class Problem:
+    """One refused field, as the error summary lists it: what, where (an element id), why."""
+
+    field: str
+    label: str
+    anchor: str | None
+    message: str
 
 
-@router.post("/incidents/{reference}/assess/preview")
-async def assess_preview(request: Request, reference: str, caller: PageCaller) -> HTMLResponse:
+def _short(text: str, limit: int = 70) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def describe(field: str, message: str, context: dict[str, Any]) -> Problem:
+    """Name a refused field the way the screen does, with the id of the control to go to."""
+    policy: AssessmentPolicy = context["apolicy"]
+    model: Model = context["model"]
+    head, _, rest = field.partition(".")
+    code, _, part = rest.partition(".")
+    if head == "ratings" and (factor := model.factor(code)) is not None:
+        if part == "rationale":
+            return Problem(field, f"{factor.name} rationale", f"rationale_{code}", message)
+        label = f"{factor.name} level" if part == "level" else factor.name
+        return Problem(field, label, f"level-{code}-{policy.levels[0]}", message)
+    if head == "answers" and (question := policy.questions.get(code)) is not None:
+        return Problem(field, _short(question.text), f"q-{code}-{question.answers[0]}", message)
+    if head == "advice" and (advice := next((a for a in policy.advice if a.code == code), None)):
+        if part == "note":
+            return Problem(field, f"“{_short(advice.text, 40)}”", f"advice-note-{code}", message)
+        return Problem(field, f"“{_short(advice.text, 40)}”", f"advice-{code}-given", message)
+    known = {
+        "grade": ("Grade to give", "grade"),
+        "override_reason": ("Reason for a less urgent grade", "override_reason"),
+        "da_not_immediate_reason": ("Why domestic abuse is not an emergency",
+                                    "da_not_immediate_reason"),
+        "indicators": ("Facts that set a national minimum response", None),
+        "call_states": ("How the call went", None),
+    }
+    label, anchor = known.get(field, (field.replace("_", " "), None))
+    return Problem(field, label, anchor, message)
+
+
+STEP_OF = {"call_states": 1, "answers": 2, "indicators": 2, "ratings": 3, "grade": 4,
+           "override_reason": 4, "da_not_immediate_reason": 4, "advice": 5}
+
+
+def _problems(errors: dict[str, str], context: dict[str, Any]) -> list[Problem]:
+    """In the order of the screen, so the first is the one the cursor is put on."""
+    ordered = sorted(errors.items(), key=lambda item: STEP_OF.get(item[0].split(".")[0], 0))
+    return [describe(field, message, context) for field, message in ordered]
+
+
+async def _proposal(request: Request, caller: Caller, reference: str, form: FormView,
+                    context: dict[str, Any]) -> tuple[Evaluation | None, DomainError | None]:
+    """The grade the policy proposes for what the form holds so far (lenient: unrated
+    factors count as none, advice not yet recorded counts as given)."""
     container = container_of(request)
-    form = await _form(request)
-    context = await run_in_threadpool(_context, request, caller, reference)
     model = context["model"]
     submission = submission_from(form, model.code, [f.code for f in model.factors],
                                  context["advice_due"], lenient=True)
     try:
-        evaluation = await run_in_threadpool(
-            container.assessments.preview, caller.actor, reference[:40], submission, container.clock())
+        evaluation = await run_in_threadpool(container.assessments.preview, caller.actor,
+                                             reference[:40], submission, container.clock())
     except DomainError as error:
-        return render(request, "_proposal.html", caller, evaluation=None, problem=error, **context)
-    return render(request, "_proposal.html", caller, evaluation=evaluation, problem=None, **context)
+        return None, error
+    return evaluation, None
+
+
+def _assess_page(request: Request, caller: Caller, status: int, form: FormView,
+                 errors: dict[str, str], context: dict[str, Any],
+                 proposal: tuple[Evaluation | None, DomainError | None]) -> HTMLResponse:
+    problems = _problems(errors, context)
+    groups: dict[str, list[Problem]] = {}
+    for found in problems:  # the same message once, naming every field it applies to
+        groups.setdefault(found.message, []).append(found)
+    evaluation, problem = proposal
+    return render(request, "assess.html", caller, status, form=form, errors=errors,
+                  problems=problems, problem_groups=list(groups.items()),
+                  focus_id=next((p.anchor for p in problems if p.anchor), None),
+                  evaluation=evaluation, problem=problem,
+                  reason_missing=not form.get("override_reason").strip(), **context)
+
+
+@router.get("/incidents/{reference}/assess")
+async def assess_page(request: Request, reference: str, caller: PageCaller) -> HTMLResponse:
+    context = await run_in_threadpool(_context, request, caller, reference)
+    form = FormView({})
+    # The proposal is rendered with the page (no flash of "working out…", and it shows
+    # without JavaScript); htmx then keeps it up to date as answers are chosen.
+    proposal = await _proposal(request, caller, reference, form, context)
+    return _assess_page(request, caller, 200, form, {}, context, proposal)
+
+
+@router.post("/incidents/{reference}/assess/preview")
+async def assess_preview(request: Request, reference: str, caller: PageCaller) -> HTMLResponse:
+    form = await _form(request)
+    context = await run_in_threadpool(_context, request, caller, reference)
+    evaluation, problem = await _proposal(request, caller, reference, form, context)
+    return render(request, "_proposal.html", caller, evaluation=evaluation, problem=problem,
+                  form=form, reason_missing=not form.get("override_reason").strip(), **context)
 
 
 @router.post("/incidents/{reference}/assess")
@@ -116,15 +226,23 @@ async def assess(request: Request, reference: str, caller: PageCaller) -> Respon
     form = await _form(request)
     context = await run_in_threadpool(_context, request, caller, reference)
     model = context["model"]
-    submission = submission_from(form, model.code, [f.code for f in model.factors],
-                                 context["advice_due"], lenient=False)
-    try:
-        await run_in_threadpool(container.assessments.assess, caller.actor, reference[:40],
-                                submission, container.clock())
-    except DomainError as error:
-        return render(request, "assess.html", caller, 422, form=form,
-                      errors={error.field or "form": error.message}, **context)
-    return RedirectResponse(f"/incidents/{reference}", status_code=303)
+    errors = incomplete(form, model, context["advice_due"])
+    if not errors:
+        submission = submission_from(form, model.code, [f.code for f in model.factors],
+                                     context["advice_due"], lenient=False)
+        try:
+            await run_in_threadpool(container.assessments.assess, caller.actor, reference[:40],
+                                    submission, container.clock())
+        except DomainError as error:
+            errors = {error.field or "form": error.message}
+        else:
+            return RedirectResponse(f"/incidents/{reference}", status_code=303)
+    proposal = await _proposal(request, caller, reference, form, context)
+    evaluation = proposal[0]
+    if evaluation is not None and evaluation.downgrade and not form.get("override_reason").strip():
+        # Listed with the rest, so the handler does not learn of it only on the next attempt.
+        errors.setdefault("override_reason", "a reason is required")
+    return _assess_page(request, caller, 422, form, errors, context, proposal)
 
 
 @router.get("/incidents/{reference}/dash")
@@ -139,20 +257,26 @@ async def dash(request: Request, reference: str, caller: PageCaller) -> Response
     form = await _form(request)
     policy = container.assessment_policy
     submission = DashSubmission(
-        answers={q.id: form.get(f"dash_{q.id}") for q in policy.dash_questions if form.get(f"dash_{q.id}")},
+        answers={q.id: form.get(f"dash_{q.id}") for q in policy.dash_questions
+                 if form.get(f"dash_{q.id}")},
         comments={q.id: form.get(f"comment_{q.id}") for q in policy.dash_questions
                   if form.get(f"comment_{q.id}")},
         override_level=form.get("override_level") or None,
         override_reason=form.get("override_reason") or None,
     )
-    try:
-        await run_in_threadpool(container.assessments.record_dash, caller.actor, reference[:40],
-                                submission, container.clock())
-    except DomainError as error:
-        context = await run_in_threadpool(_context, request, caller, reference)
-        return render(request, "dash.html", caller, 422, form=form,
-                      errors={error.field or "form": error.message}, **context)
-    return RedirectResponse(f"/incidents/{reference}", status_code=303)
+    # Every question not asked is named at once, next to it; the service checks it all again.
+    errors = {f"answers.{q.id}": "not recorded: yes, no or not known"
+              for q in policy.dash_questions if not form.get(f"dash_{q.id}")}
+    if not errors:
+        try:
+            await run_in_threadpool(container.assessments.record_dash, caller.actor,
+                                    reference[:40], submission, container.clock())
+        except DomainError as error:
+            errors = {error.field or "form": error.message}
+        else:
+            return RedirectResponse(f"/incidents/{reference}", status_code=303)
+    context = await run_in_threadpool(_context, request, caller, reference)
+    return render(request, "dash.html", caller, 422, form=form, errors=errors, **context)
 
 
 @router.get("/incidents/{reference}/assessments/panel")

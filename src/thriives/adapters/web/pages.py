@@ -49,6 +49,7 @@ def render(request: Request, name: str, caller: Caller | None, status: int = 200
     return templates.TemplateResponse(
         request, name,
         {"caller": caller, "demo": container.settings.demo, "policy": container.policy,
+         "apolicy": container.assessment_policy,
          "can": (lambda p: caller is not None and can(caller.actor.role, Permission(p))),
          "local": lambda v, fmt="%d %b %Y %H:%M:%S": _local(v, request, fmt), **context},
         status_code=status,
@@ -136,7 +137,8 @@ async def take_call(request: Request, caller: PageCaller) -> Response:
         return render(request, "call.html", caller, 422, form=form, errors=errors,
                       received_at=form.get("received_at", ""),
                       idempotency_key=form.get("idempotency_key", ""))
-    return RedirectResponse(f"/incidents/{opened.incident['reference']}", status_code=303)
+    # The call goes straight on into its assessment: questions, THRIIVES, grade, advice.
+    return RedirectResponse(f"/incidents/{opened.incident['reference']}/assess", status_code=303)
 
 
 def _contact_from(form: Any, now: datetime) -> Contact:
