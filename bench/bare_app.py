@@ -52,9 +52,7 @@ def create_bare_app(engine: Engine) -> FastAPI:
             connection.execution_options(**{WRITE: True})
             with connection.begin():
                 connection.execute(
-                    insert(bare_rows).values(
-                        id=row_id, text=body.account, created_at=datetime.now(UTC)
-                    )
+                    insert(bare_rows).values(id=row_id, text=body.account, created_at=datetime.now(UTC))
                 )
         return BareOut(id=row_id)
 

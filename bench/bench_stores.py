@@ -22,8 +22,15 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, text
 
-PG_SETTINGS = ("fsync", "synchronous_commit", "full_page_writes", "wal_sync_method",
-               "shared_buffers", "max_connections", "server_version")
+PG_SETTINGS = (
+    "fsync",
+    "synchronous_commit",
+    "full_page_writes",
+    "wal_sync_method",
+    "shared_buffers",
+    "max_connections",
+    "server_version",
+)
 SQLITE_PRAGMAS = ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")
 
 
@@ -43,10 +50,10 @@ def read_durability(engine: Engine) -> dict[str, str]:
     """The durability settings a connection from ``engine`` really runs with."""
     with engine.connect() as connection:
         if engine.dialect.name == "sqlite":
-            return {name: str(connection.exec_driver_sql(f"PRAGMA {name}").scalar())
-                    for name in SQLITE_PRAGMAS}
-        return {name: str(connection.exec_driver_sql(f"SHOW {name}").scalar())
-                for name in PG_SETTINGS}
+            return {
+                name: str(connection.exec_driver_sql(f"PRAGMA {name}").scalar()) for name in SQLITE_PRAGMAS
+            }
+        return {name: str(connection.exec_driver_sql(f"SHOW {name}").scalar()) for name in PG_SETTINGS}
 
 
 @contextmanager
@@ -62,8 +69,9 @@ def _pg_bin() -> Path:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     initdb = Path(found[-1]) if found else (Path(p) if (p := shutil.which("initdb")) else None)
     if initdb is None:
-        raise FileNotFoundError("PostgreSQL server binaries (initdb) not found; "
-                                "apt-get install -y postgresql")
+        raise FileNotFoundError(
+            "PostgreSQL server binaries (initdb) not found; apt-get install -y postgresql"
+        )
     return initdb.parent
 
 
@@ -81,14 +89,44 @@ def postgres_store() -> Iterator[Store]:
     data, port = folder / "db", free_port()
     # --no-sync only skips initdb's own final fsync of the template files; the running
     # server's durability is set by the options below, which are left at their defaults.
-    subprocess.run(_as_postgres([str(bin_dir / "initdb"), "-D", str(data), "-A", "trust",
-                                 "-U", "postgres", "-E", "UTF8", "--locale=C.UTF-8",
-                                 "--no-sync"]), check=True, capture_output=True)
+    subprocess.run(
+        _as_postgres(
+            [
+                str(bin_dir / "initdb"),
+                "-D",
+                str(data),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+                "--no-sync",
+            ]
+        ),
+        check=True,
+        capture_output=True,
+    )
     options = f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c max_connections=200"
     try:
-        subprocess.run(_as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options,
-                                     "-l", str(folder / "log"), "-w", "start"]),
-                       check=True, capture_output=True)
+        subprocess.run(
+            _as_postgres(
+                [
+                    str(bin_dir / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-o",
+                    options,
+                    "-l",
+                    str(folder / "log"),
+                    "-w",
+                    "start",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+        )
         base = f"postgresql+psycopg://postgres@127.0.0.1:{port}"
         admin = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
@@ -96,8 +134,10 @@ def postgres_store() -> Iterator[Store]:
         admin.dispose()
         yield Store("postgresql", f"{base}/thriives_bench")
     finally:
-        subprocess.run(_as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast",
-                                     "stop"]), capture_output=True)
+        subprocess.run(
+            _as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"]),
+            capture_output=True,
+        )
         shutil.rmtree(folder, ignore_errors=True)
 
 

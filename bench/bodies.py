@@ -17,8 +17,16 @@ ASB_QUALIFIERS = ("personal", "nuisance", "environmental")
 INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # Royal Mail inward codes skip C I K M O V
 FIRST = ("Alex", "Sam", "Priya", "Tomasz", "Aisha", "Gareth", "Mei", "Olu", "Siobhan", "Ravi")
 LAST = ("Hughes", "Patel", "Nowak", "Okafor", "Evans", "Chen", "MacLeod", "Singh", "Brown")
-STREETS = ("Mill Lane", "Station Road", "Church Street", "Victoria Terrace", "Oak Avenue",
-           "Market Square", "Canal Walk", "Hillside Close")
+STREETS = (
+    "Mill Lane",
+    "Station Road",
+    "Church Street",
+    "Victoria Terrace",
+    "Oak Avenue",
+    "Market Square",
+    "Canal Walk",
+    "Hillside Close",
+)
 ACCOUNT_PARTS = (
     "Caller says a group of four or five males are shouting outside the address.",
     "She can hear glass breaking and thinks someone has been hurt.",
@@ -50,8 +58,10 @@ def call_body(rng: random.Random, policy: dict[str, Any]) -> dict[str, Any]:
         "caller_name": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
         "caller_phone": f"07700 900{rng.randint(0, 999):03d}",
         "location_text": f"{rng.randint(1, 240)} {rng.choice(STREETS)}, Thrivesby",
-        "postcode": (f"TH{rng.randint(1, 29)} {rng.randint(0, 9)}"
-                     f"{rng.choice(INWARD_LETTERS)}{rng.choice(INWARD_LETTERS)}"),
+        "postcode": (
+            f"TH{rng.randint(1, 29)} {rng.randint(0, 9)}"
+            f"{rng.choice(INWARD_LETTERS)}{rng.choice(INWARD_LETTERS)}"
+        ),
         "account": " ".join(rng.sample(ACCOUNT_PARTS, rng.randint(2, 5))),
     }
     if category["chapter"] == "asb":

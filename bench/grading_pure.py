@@ -31,8 +31,9 @@ TARGET_RATE = 5_000
 TARGET_P99_MS = 2.0
 
 
-def make_cases(policy: AssessmentPolicy, categories: list[str], qualifiers: list[str],
-               count: int, seed: int) -> list[tuple[Submission, CallFacts]]:
+def make_cases(
+    policy: AssessmentPolicy, categories: list[str], qualifiers: list[str], count: int, seed: int
+) -> list[tuple[Submission, CallFacts]]:
     rng = random.Random(seed)
     model = policy.models[policy.default_model]
     cases = []
@@ -41,15 +42,17 @@ def make_cases(policy: AssessmentPolicy, categories: list[str], qualifiers: list
         chosen = frozenset(rng.sample(qualifiers, rng.randint(0, 2)))
         facts = CallFacts(category, chosen, rng.choice(["999", "101", "online"]), rng.random() < 0.1)
         answers = {}
-        for code, qset in policy.question_sets.items():
+        for qset in policy.question_sets.values():
             if qset.applies(category, chosen):
                 for question in qset.questions:
                     if rng.random() < 0.7:
                         answers[question.id] = rng.choice(question.answers)
         submission = Submission(
             model=model.code,
-            ratings={f.code: Rating(rng.choice(policy.levels), "rationale recorded by the handler")
-                     for f in model.factors},
+            ratings={
+                f.code: Rating(rng.choice(policy.levels), "rationale recorded by the handler")
+                for f in model.factors
+            },
             answers=answers,
             indicators=frozenset(rng.sample(sorted(INDICATORS), rng.randint(0, 3))),
             call_states=frozenset(rng.sample(sorted(CALL_STATES), rng.randint(0, 1))),
@@ -77,8 +80,13 @@ def main() -> None:
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     categories_policy = load_category_policy()
     policy = load_assessment_policy(categories=categories_policy)
-    cases = make_cases(policy, sorted(categories_policy.categories), sorted(categories_policy.qualifiers),
-                       args.count, args.seed)
+    cases = make_cases(
+        policy,
+        sorted(categories_policy.categories),
+        sorted(categories_policy.qualifiers),
+        args.count,
+        args.seed,
+    )
     for submission, facts in cases[:500]:  # warm up
         evaluate(submission, facts, policy)
     latencies = []
@@ -93,18 +101,28 @@ def main() -> None:
     rate = len(cases) / elapsed
     cuts = statistics.quantiles(latencies, n=100)
     p50, p99 = cuts[49] * 1000, cuts[98] * 1000
-    floor = timed(lambda: make_cases(policy, sorted(categories_policy.categories),
-                                     sorted(categories_policy.qualifiers), 1000, 99), 3)
+    floor = timed(
+        lambda: make_cases(
+            policy, sorted(categories_policy.categories), sorted(categories_policy.qualifiers), 1000, 99
+        ),
+        3,
+    )
     build_per = min(floor) / 1000 * 1000
     print(f"pure grading, one core, {len(cases):,} assessments from policy {policy.version}")
     print(f"  grades given: {dict(sorted(grades.items()))}")
-    print(f"  rate      {rate:10,.0f} /s   target >= {TARGET_RATE:,}   "
-          f"{'PASS' if rate >= TARGET_RATE else 'FAIL'}")
+    print(
+        f"  rate      {rate:10,.0f} /s   target >= {TARGET_RATE:,}   "
+        f"{'PASS' if rate >= TARGET_RATE else 'FAIL'}"
+    )
     print(f"  p50       {p50:10.3f} ms")
-    print(f"  p99       {p99:10.3f} ms   target <= {TARGET_P99_MS}     "
-          f"{'PASS' if p99 <= TARGET_P99_MS else 'FAIL'}")
-    print(f"  for comparison: building one input costs {build_per:.3f} ms "
-          f"(grading is {cuts[49] * 1000 / build_per:.2f}x that at the median)")
+    print(
+        f"  p99       {p99:10.3f} ms   target <= {TARGET_P99_MS}     "
+        f"{'PASS' if p99 <= TARGET_P99_MS else 'FAIL'}"
+    )
+    print(
+        f"  for comparison: building one input costs {build_per:.3f} ms "
+        f"(grading is {cuts[49] * 1000 / build_per:.2f}x that at the median)"
+    )
 
 
 if __name__ == "__main__":

@@ -77,15 +77,22 @@ class LoadResult:
 
     def summary(self) -> dict[str, Any]:
         return {
-            "requests_per_s": round(self.rps, 1), "p50_ms": round(self.percentile(50), 2),
-            "p95_ms": round(self.percentile(95), 2), "p99_ms": round(self.percentile(99), 2),
+            "requests_per_s": round(self.rps, 1),
+            "p50_ms": round(self.percentile(50), 2),
+            "p95_ms": round(self.percentile(95), 2),
+            "p99_ms": round(self.percentile(99), 2),
             "max_ms": round(max(self.latencies_ms, default=float("nan")), 2),
-            "mean_ms": round(self.mean_ms(), 2), "requests_in_window": self.requests,
-            "ok_in_window": self.ok, "errors": self.errors, "statuses": self.statuses,
+            "mean_ms": round(self.mean_ms(), 2),
+            "requests_in_window": self.requests,
+            "ok_in_window": self.ok,
+            "errors": self.errors,
+            "statuses": self.statuses,
             "ok_total_including_warmup": self.ok_total,
-            "errors_total_including_warmup": self.errors_total, "error_samples": self.error_samples,
+            "errors_total_including_warmup": self.errors_total,
+            "error_samples": self.error_samples,
             "server_cpu_s": round(self.server_cpu_s, 2),
-            "loadgen_cpu_s": round(self.loadgen_cpu_s, 2), "load_wall_s": round(self.wall_s, 2),
+            "loadgen_cpu_s": round(self.loadgen_cpu_s, 2),
+            "load_wall_s": round(self.wall_s, 2),
             "server_cpu_share": round(self.server_cpu_share, 2),
             "others_cpu_share": round(self.others_cpu_share, 2),
             "load_average_1min_after": round(self.load_average, 2),
@@ -108,9 +115,7 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 
 def serving(kind: str, database_url: str, port: int) -> Iterator[Server]:
     """Run ``bench/serve.py <kind>`` against ``database_url`` until the block ends."""
     env = os.environ | {"THRIIVES_DATABASE_URL": database_url}
-    process = subprocess.Popen(
-        [sys.executable, str(BENCH / "serve.py"), kind, "--port", str(port)], env=env
-    )
+    process = subprocess.Popen([sys.executable, str(BENCH / "serve.py"), kind, "--port", str(port)], env=env)
     try:
         wait_for_port(port, process)
         yield Server(process.pid, port)
@@ -123,8 +128,15 @@ def serving(kind: str, database_url: str, port: int) -> Iterator[Server]:
             process.wait()
 
 
-def run_load(server: Server, path: str, token: str, clients: int, warmup: float,
-             duration: float, requests_file: Path | None = None) -> LoadResult:
+def run_load(
+    server: Server,
+    path: str,
+    token: str,
+    clients: int,
+    warmup: float,
+    duration: float,
+    requests_file: Path | None = None,
+) -> LoadResult:
     """Drive ``server`` with ``bench/loadgen.py``; return its measurements.
 
     ``requests_file`` (a JSON list of {path, body}) replaces ``path`` and the call bodies."""
@@ -132,10 +144,27 @@ def run_load(server: Server, path: str, token: str, clients: int, warmup: float,
         out = Path(folder) / "result.json"
         extra = ["--requests-file", str(requests_file)] if requests_file else []
         subprocess.run(
-            [sys.executable, str(BENCH / "loadgen.py"), "--port", str(server.port),
-             "--path", path, "--token", token, "--clients", str(clients),
-             "--warmup", str(warmup), "--duration", str(duration),
-             "--server-pid", str(server.pid), "--out", str(out), *extra],
+            [
+                sys.executable,
+                str(BENCH / "loadgen.py"),
+                "--port",
+                str(server.port),
+                "--path",
+                path,
+                "--token",
+                token,
+                "--clients",
+                str(clients),
+                "--warmup",
+                str(warmup),
+                "--duration",
+                str(duration),
+                "--server-pid",
+                str(server.pid),
+                "--out",
+                str(out),
+                *extra,
+            ],
             check=True,
         )
         raw = json.loads(out.read_text())
@@ -143,10 +172,18 @@ def run_load(server: Server, path: str, token: str, clients: int, warmup: float,
     ok = sum(n for status, n in statuses.items() if status.startswith("2"))
     ok_total = sum(n for s, n in raw["total_statuses"].items() if s.startswith("2"))
     return LoadResult(
-        duration_s=raw["duration_s"], requests=sum(statuses.values()), ok=ok,
-        errors=sum(statuses.values()) - ok, statuses=statuses,
-        ok_total=ok_total, errors_total=sum(raw["total_statuses"].values()) - ok_total,
-        latencies_ms=raw["latencies_ms"], error_samples=raw["error_samples"],
-        loadgen_cpu_s=raw["cpu_s"], server_cpu_s=raw["server_cpu_s"],
-        wall_s=raw["wall_s"], machine_busy_s=raw["machine_busy_s"], load_average=os.getloadavg()[0],
+        duration_s=raw["duration_s"],
+        requests=sum(statuses.values()),
+        ok=ok,
+        errors=sum(statuses.values()) - ok,
+        statuses=statuses,
+        ok_total=ok_total,
+        errors_total=sum(raw["total_statuses"].values()) - ok_total,
+        latencies_ms=raw["latencies_ms"],
+        error_samples=raw["error_samples"],
+        loadgen_cpu_s=raw["cpu_s"],
+        server_cpu_s=raw["server_cpu_s"],
+        wall_s=raw["wall_s"],
+        machine_busy_s=raw["machine_busy_s"],
+        load_average=os.getloadavg()[0],
     )

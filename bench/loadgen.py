@@ -66,11 +66,14 @@ class Requests:
     def __init__(self, host: str, port: int, token: str, items: list[tuple[str, bytes]]) -> None:
         self._heads: dict[str, bytes] = {}
         for path, _ in items:
-            self._heads.setdefault(path, (
-                f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
-                f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
-                "Accept: application/json\r\n"
-            ).encode())
+            self._heads.setdefault(
+                path,
+                (
+                    f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                    f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+                    "Accept: application/json\r\n"
+                ).encode(),
+            )
         self._items = items
         self._numbers = itertools.count(1)
         self._prefix = f"bench-{os.getpid()}-{time.time_ns()}-"
@@ -113,9 +116,7 @@ async def _read_chunks(reader: asyncio.StreamReader) -> bytes:
         await reader.readexactly(2)
 
 
-async def client(
-    host: str, port: int, requests: Requests, window: Window, tally: Tally
-) -> None:
+async def client(host: str, port: int, requests: Requests, window: Window, tally: Tally) -> None:
     """One keep-alive connection sending requests back to back until the window ends."""
     connection: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
     while time.perf_counter() < window.end:
@@ -147,9 +148,9 @@ async def drive(args: argparse.Namespace, pool: list[tuple[str, bytes]]) -> Tall
     started = time.perf_counter()
     window = Window(started + args.warmup, started + args.warmup + args.duration)
     tally = Tally()
-    await asyncio.gather(*(
-        client(args.host, args.port, requests, window, tally) for _ in range(args.clients)
-    ))
+    await asyncio.gather(
+        *(client(args.host, args.port, requests, window, tally) for _ in range(args.clients))
+    )
     return tally
 
 
@@ -175,8 +176,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", required=True, help="file to write the JSON result to")
     parser.add_argument("--server-pid", type=int, default=0, help="report this process's CPU")
     parser.add_argument("--bodies", type=int, default=1000, help="distinct call bodies to cycle")
-    parser.add_argument("--requests-file", default=None,
-                        help="JSON list of {path, body} to cycle instead of --path with call bodies")
+    parser.add_argument(
+        "--requests-file",
+        default=None,
+        help="JSON list of {path, body} to cycle instead of --path with call bodies",
+    )
     return parser.parse_args(argv)
 
 
@@ -199,17 +203,21 @@ def main() -> None:
     machine, own_cpu = machine_busy_seconds() - machine, _own_cpu() - own_cpu
     if args.server_pid:
         server_cpu = process_cpu_seconds(args.server_pid) - server_cpu
-    Path(args.out).write_text(json.dumps({
-        "duration_s": args.duration,
-        "window_statuses": dict(tally.window_statuses),
-        "latencies_ms": tally.latencies_ms,
-        "total_statuses": dict(tally.total_statuses),
-        "error_samples": tally.error_samples,
-        "cpu_s": own_cpu,
-        "wall_s": wall,
-        "server_cpu_s": server_cpu,
-        "machine_busy_s": machine,
-    }))
+    Path(args.out).write_text(
+        json.dumps(
+            {
+                "duration_s": args.duration,
+                "window_statuses": dict(tally.window_statuses),
+                "latencies_ms": tally.latencies_ms,
+                "total_statuses": dict(tally.total_statuses),
+                "error_samples": tally.error_samples,
+                "cpu_s": own_cpu,
+                "wall_s": wall,
+                "server_cpu_s": server_cpu,
+                "machine_busy_s": machine,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

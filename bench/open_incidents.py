@@ -64,11 +64,15 @@ def prepare(store: Store) -> tuple[Container, str]:
 def measure(kind: str, path: str, store: Store, token: str, args: argparse.Namespace) -> LoadResult:
     """Serve ``kind`` against the store in a subprocess and drive it with the load generator."""
     with serving(kind, store.url, free_port()) as server:
-        progress(f"{store.name}: loading {kind} ({args.clients} clients, "
-                 f"{args.warmup:g} s warm-up + {args.duration:g} s) ...")
+        progress(
+            f"{store.name}: loading {kind} ({args.clients} clients, "
+            f"{args.warmup:g} s warm-up + {args.duration:g} s) ..."
+        )
         result = run_load(server, path, token, args.clients, args.warmup, args.duration)
-    progress(f"{store.name}: {kind}: {result.rps:.0f} req/s, p99 {result.percentile(99):.1f} ms, "
-             f"{result.errors_total} errors")
+    progress(
+        f"{store.name}: {kind}: {result.rps:.0f} req/s, p99 {result.percentile(99):.1f} ms, "
+        f"{result.errors_total} errors"
+    )
     return result
 
 
@@ -76,8 +80,10 @@ def warn_if_busy() -> None:
     """The figures assume a quiet machine: say so when something else is using the cores."""
     load = os.getloadavg()[0]
     if load > BUSY_LOAD:
-        progress(f"warning: 1-min load average is {load:.1f} before the run; other work competes "
-                 "for the cores, so both endpoints will read low (the ratio is still comparable)")
+        progress(
+            f"warning: 1-min load average is {load:.1f} before the run; other work competes "
+            "for the cores, so both endpoints will read low (the ratio is still comparable)"
+        )
 
 
 def bench_store(name: str, args: argparse.Namespace) -> StoreReport:
@@ -94,27 +100,35 @@ def bench_store(name: str, args: argparse.Namespace) -> StoreReport:
             progress(f"{name}: checking the store ...")
             with container.uow() as uow:
                 incidents = uow.incidents.count()
-                bare_count = int(uow.connection.execute(
-                    select(func.count()).select_from(bare_rows)).scalar_one())
+                bare_count = int(
+                    uow.connection.execute(select(func.count()).select_from(bare_rows)).scalar_one()
+                )
             entries, findings = verify_audit(container.uow)
         finally:
             container.close()
     return StoreReport(
-        store=name, durability=durability, clients=args.clients, warmup_s=args.warmup,
-        open=opened, bare=bare, incidents_stored=incidents, bare_rows_stored=bare_count,
-        audit_entries=entries, audit_findings=[f"seq {f.seq}: {f.problem}" for f in findings],
+        store=name,
+        durability=durability,
+        clients=args.clients,
+        warmup_s=args.warmup,
+        open=opened,
+        bare=bare,
+        incidents_stored=incidents,
+        bare_rows_stored=bare_count,
+        audit_entries=entries,
+        audit_findings=[f"seq {f.seq}: {f.problem}" for f in findings],
     )
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--stores", default="sqlite,postgresql",
-                        help="comma-separated, from: " + ", ".join(STORES))
+    parser.add_argument(
+        "--stores", default="sqlite,postgresql", help="comma-separated, from: " + ", ".join(STORES)
+    )
     parser.add_argument("--clients", type=int, default=32, help="concurrent keep-alive clients")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds before measuring")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds measured")
-    parser.add_argument("--results", type=Path, default=BENCH / "results",
-                        help="folder for the JSON results")
+    parser.add_argument("--results", type=Path, default=BENCH / "results", help="folder for the JSON results")
     args = parser.parse_args(argv)
     unknown = set(args.stores.split(",")) - set(STORES)
     if unknown:

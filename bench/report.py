@@ -57,9 +57,11 @@ class StoreReport:
 
 
 def _row(name: str, result: LoadResult) -> str:
-    return (f"  {name:<14}{result.rps:>9.1f}{result.percentile(50):>9.1f}"
-            f"{result.percentile(95):>9.1f}{result.percentile(99):>9.1f}{result.errors:>8}"
-            f"{result.server_cpu_share:>8.2f}{result.others_cpu_share:>8.2f}")
+    return (
+        f"  {name:<14}{result.rps:>9.1f}{result.percentile(50):>9.1f}"
+        f"{result.percentile(95):>9.1f}{result.percentile(99):>9.1f}{result.errors:>8}"
+        f"{result.server_cpu_share:>8.2f}{result.others_cpu_share:>8.2f}"
+    )
 
 
 def render(report: StoreReport) -> str:
@@ -83,8 +85,7 @@ def render(report: StoreReport) -> str:
         f"  errors incl. warm-up: open {open_.errors_total}, bare {bare.errors_total}",
         f"  incidents stored: {report.incidents_stored}; 2xx answers: {open_.ok_total}",
         f"  bare rows stored: {report.bare_rows_stored}; 2xx answers: {bare.ok_total}",
-        f"  audit chain: {report.audit_entries} entries verified, "
-        f"{len(report.audit_findings)} findings",
+        f"  audit chain: {report.audit_entries} entries verified, {len(report.audit_findings)} findings",
     ]
     lines += [f"    finding: {f}" for f in report.audit_findings[:10]]
     lines += [f"    error sample: {s}" for s in open_.error_samples + bare.error_samples]
@@ -98,18 +99,26 @@ def write_json(report: StoreReport, folder: Path) -> Path:
     data: dict[str, Any] = {
         "benchmark": "open_incidents",
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"python": platform.python_version(), "platform": platform.platform(),
-                    "cpus": os.cpu_count() or 0},
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cpus": os.cpu_count() or 0,
+        },
         "app_revision": app_revision(),
-        "store": report.store, "store_settings": report.durability,
-        "clients": report.clients, "warmup_s": report.warmup_s,
+        "store": report.store,
+        "store_settings": report.durability,
+        "clients": report.clients,
+        "warmup_s": report.warmup_s,
         "duration_s": report.open.duration_s,
-        "open_incident": report.open.summary(), "bare_insert": report.bare.summary(),
+        "open_incident": report.open.summary(),
+        "bare_insert": report.bare.summary(),
         "ratio_open_to_bare": round(report.ratio, 3),
         "targets": {"min_ratio": MIN_RATIO, "max_open_p99_ms": MAX_P99_MS},
-        "incidents_stored": report.incidents_stored, "bare_rows_stored": report.bare_rows_stored,
+        "incidents_stored": report.incidents_stored,
+        "bare_rows_stored": report.bare_rows_stored,
         "audit": {"entries": report.audit_entries, "findings": report.audit_findings},
-        "verdicts": report.verdicts(), "passed": report.passed(),
+        "verdicts": report.verdicts(),
+        "passed": report.passed(),
     }
     path = folder / f"open_incidents-{report.store}.json"
     path.write_text(json.dumps(data, indent=2) + "\n")
@@ -118,13 +127,15 @@ def write_json(report: StoreReport, folder: Path) -> Path:
 
 def app_revision() -> dict[str, Any]:
     """The commit measured, and whether ``src/`` had uncommitted changes (read-only git)."""
+
     def git(*args: str) -> str:
         try:
-            done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True,
-                                  timeout=10)
+            done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, timeout=10)
         except (OSError, subprocess.TimeoutExpired):
             return ""
         return done.stdout.strip() if done.returncode == 0 else ""
 
-    return {"commit": git("rev-parse", "HEAD"),
-            "src_uncommitted_changes": bool(git("status", "--porcelain", "--", "src"))}
+    return {
+        "commit": git("rev-parse", "HEAD"),
+        "src_uncommitted_changes": bool(git("status", "--porcelain", "--", "src")),
+    }

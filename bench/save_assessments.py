@@ -44,8 +44,16 @@ from thriives.domain.incidents import Channel, Contact  # noqa: E402
 from thriives.services.audit import verify_audit  # noqa: E402
 from thriives.settings import Settings  # noqa: E402
 
-CATEGORIES = ("domestic_incident", "concern_for_safety", "missing_person", "mental_health",
-              "crime_burglary", "rtc_injury", "asb_neighbours", "firearms_incident")
+CATEGORIES = (
+    "domestic_incident",
+    "concern_for_safety",
+    "missing_person",
+    "mental_health",
+    "crime_burglary",
+    "rtc_injury",
+    "asb_neighbours",
+    "firearms_incident",
+)
 MIN_RATIO, MAX_P99_MS = 0.5, 200.0
 
 
@@ -54,37 +62,62 @@ def prepare(url: str, incidents: int, seed: int) -> tuple[Container, str, list[d
     container = build(Settings(database_url=url))
     upgrade(container.engine)
     now = datetime.now(UTC)
-    actor_id = container.accounts.add_user("bench.handler", "Bench", Role.CALL_HANDLER,
-                                           "bench-password-not-secret", now)
+    actor_id = container.accounts.add_user(
+        "bench.handler", "Bench", Role.CALL_HANDLER, "bench-password-not-secret", now
+    )
     token = container.accounts.issue_token("bench.handler", "assessment bench", now)
     actor = container.accounts.token_actor(token)
     assert actor is not None and actor.user_id == actor_id
     rng = random.Random(seed)
-    policy = container.assessment_policy
     requests = []
     for number in range(incidents):
         category = CATEGORIES[number % len(CATEGORIES)]
         qualifiers = ("domestic",) if category == "domestic_incident" else ()
         asb = "personal" if category.startswith("asb") else None
-        incident = container.incidents.open(actor, Contact(
-            Channel.EMERGENCY, now, category, qualifiers, asb, "Caller Name",
-            f"07700900{rng.randint(0, 999):03d}", "1 Bench Street", "TH1 1AA",
-            account="Caller says something has happened."), now).incident
+        incident = container.incidents.open(
+            actor,
+            Contact(
+                Channel.EMERGENCY,
+                now,
+                category,
+                qualifiers,
+                asb,
+                "Caller Name",
+                f"07700900{rng.randint(0, 999):03d}",
+                "1 Bench Street",
+                "TH1 1AA",
+                account="Caller says something has happened.",
+            ),
+            now,
+        ).incident
         facts = CallFacts(category, frozenset(qualifiers), "999")
-        requests.append({"path": f"/api/v1/incidents/{incident['reference']}/assessments",
-                         "body": assessment_body(rng, container, facts)})
+        requests.append(
+            {
+                "path": f"/api/v1/incidents/{incident['reference']}/assessments",
+                "body": assessment_body(rng, container, facts),
+            }
+        )
     return container, token, requests
 
 
 def assessment_body(rng: random.Random, container: Container, facts: CallFacts) -> dict[str, Any]:
     policy = container.assessment_policy
     model = policy.models[policy.default_model]
-    answers = {q.id: rng.choice(q.answers) for code, qs in policy.question_sets.items()
-               if qs.applies(facts.category, facts.qualifiers) for q in qs.questions}
+    answers = {
+        q.id: rng.choice(q.answers)
+        for code, qs in policy.question_sets.items()
+        if qs.applies(facts.category, facts.qualifiers)
+        for q in qs.questions
+    }
     return {
         "model": model.code,
-        "ratings": {f.code: {"level": rng.choice(policy.levels),
-                             "rationale": f"{f.name}: what the caller said about it"} for f in model.factors},
+        "ratings": {
+            f.code: {
+                "level": rng.choice(policy.levels),
+                "rationale": f"{f.name}: what the caller said about it",
+            }
+            for f in model.factors
+        },
         "answers": answers,
         "indicators": rng.sample(["concern_for_safety", "vulnerable_person", "weapon"], rng.randint(0, 1)),
         "grade": "emergency" if rng.random() < 0.2 else None,
@@ -93,8 +126,10 @@ def assessment_body(rng: random.Random, container: Container, facts: CallFacts) 
 
 
 def row(name: str, result: LoadResult) -> str:
-    return (f"  {name:<16}{result.rps:>9.1f}{result.percentile(50):>9.1f}"
-            f"{result.percentile(95):>9.1f}{result.percentile(99):>9.1f}{result.errors_total:>8}")
+    return (
+        f"  {name:<16}{result.rps:>9.1f}{result.percentile(50):>9.1f}"
+        f"{result.percentile(95):>9.1f}{result.percentile(99):>9.1f}{result.errors_total:>8}"
+    )
 
 
 def bench_store(name: str, args: argparse.Namespace) -> bool:
@@ -109,10 +144,13 @@ def bench_store(name: str, args: argparse.Namespace) -> bool:
             for kind, path, extra in (("bare", BARE_PATH, None), ("app", "", requests_file)):
                 with serving(kind, store.url, free_port()) as server:
                     progress(f"{name}: loading {kind} ({args.clients} clients) ...")
-                    results[kind] = run_load(server, path or BARE_PATH, token, args.clients,
-                                             args.warmup, args.duration, extra)
+                    results[kind] = run_load(
+                        server, path or BARE_PATH, token, args.clients, args.warmup, args.duration, extra
+                    )
             with container.uow() as uow:
-                stored = int(uow.connection.execute(select(func.count()).select_from(assessments)).scalar_one())
+                stored = int(
+                    uow.connection.execute(select(func.count()).select_from(assessments)).scalar_one()
+                )
             entries, findings = verify_audit(container.uow)
         finally:
             container.close()
@@ -130,8 +168,10 @@ def bench_store(name: str, args: argparse.Namespace) -> bool:
     print(row("save assessment", app))
     print(row("bare insert", bare))
     print(f"  ratio save/bare: {ratio:.2f}")
-    print(f"  assessments stored: {stored}; 2xx answers: {app.ok_total}; audit entries {entries}, "
-          f"findings {len(findings)}")
+    print(
+        f"  assessments stored: {stored}; 2xx answers: {app.ok_total}; audit entries {entries}, "
+        f"findings {len(findings)}"
+    )
     if app.error_samples:
         print(f"  error samples: {app.error_samples[:3]}")
     for text, ok in verdicts.items():

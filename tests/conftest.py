@@ -96,8 +96,11 @@ def clock() -> FakeClock:
 
 def test_settings(database_url: str, **overrides: object) -> Settings:
     values: dict[str, object] = {
-        "database_url": database_url, "argon2_time_cost": 1, "argon2_memory_kib": 64,
-        "db_pool_size": 4, "event_poll_seconds": 0.05,
+        "database_url": database_url,
+        "argon2_time_cost": 1,
+        "argon2_memory_kib": 64,
+        "db_pool_size": 4,
+        "event_poll_seconds": 0.05,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
@@ -121,9 +124,7 @@ class People:
 
     def __call__(self, role: Role = Role.CALL_HANDLER, username: str | None = None) -> Actor:
         name = username or f"{role.value.replace('_', '')}{next(_numbers)}"
-        user_id = self.container.accounts.add_user(
-            name, name.title(), role, PASSWORD, self.container.clock()
-        )
+        user_id = self.container.accounts.add_user(name, name.title(), role, PASSWORD, self.container.clock())
         return Actor(user_id, name, role, name.title())
 
 

@@ -53,16 +53,44 @@ def throwaway_postgres() -> Iterator[str]:
     port = _free_port()
     try:
         subprocess.run(
-            _as_postgres([str(bin_dir / "initdb"), "-D", str(data / "db"), "-A", "trust", "-U", "postgres",
-                          "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]),
-            check=True, capture_output=True,
+            _as_postgres(
+                [
+                    str(bin_dir / "initdb"),
+                    "-D",
+                    str(data / "db"),
+                    "-A",
+                    "trust",
+                    "-U",
+                    "postgres",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                    "--no-sync",
+                ]
+            ),
+            check=True,
+            capture_output=True,
         )
-        options = (f"-c listen_addresses=127.0.0.1 -p {port} -k {data} -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300")
+        options = (
+            f"-c listen_addresses=127.0.0.1 -p {port} -k {data} -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+        )
         subprocess.run(
-            _as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data / "db"), "-o", options,
-                          "-l", str(data / "log"), "-w", "start"]),
-            check=True, capture_output=True,
+            _as_postgres(
+                [
+                    str(bin_dir / "pg_ctl"),
+                    "-D",
+                    str(data / "db"),
+                    "-o",
+                    options,
+                    "-l",
+                    str(data / "log"),
+                    "-w",
+                    "start",
+                ]
+            ),
+            check=True,
+            capture_output=True,
         )
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
     finally:

@@ -24,9 +24,9 @@ def test_the_domain_imports_only_the_standard_library_and_itself() -> None:
     offenders = {}
     for path in sorted((PACKAGE / "domain").rglob("*.py")):
         bad = {
-            name for name in imports_of(path)
-            if name.split(".")[0] not in sys.stdlib_module_names
-            and not name.startswith("thriives.domain")
+            name
+            for name in imports_of(path)
+            if name.split(".")[0] not in sys.stdlib_module_names and not name.startswith("thriives.domain")
         }
         if bad:
             offenders[path.name] = sorted(bad)
@@ -35,16 +35,20 @@ def test_the_domain_imports_only_the_standard_library_and_itself() -> None:
 
 def test_the_domain_never_reads_the_clock() -> None:
     offenders = [
-        path.name for path in (PACKAGE / "domain").rglob("*.py")
-        if any(call in path.read_text(encoding="utf-8")
-               for call in ("datetime.now(", "datetime.utcnow(", "date.today(", "time.time("))
+        path.name
+        for path in (PACKAGE / "domain").rglob("*.py")
+        if any(
+            call in path.read_text(encoding="utf-8")
+            for call in ("datetime.now(", "datetime.utcnow(", "date.today(", "time.time(")
+        )
     ]
     assert offenders == []
 
 
 def test_only_the_composition_root_reads_settings() -> None:
     readers = [
-        str(path.relative_to(PACKAGE)) for path in PACKAGE.rglob("*.py")
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
         if "Settings(" in path.read_text(encoding="utf-8")
         and path.name not in {"settings.py", "bootstrap.py"}
     ]

@@ -89,14 +89,19 @@ def running_server(database_url: str, log: Path) -> Iterator[Server]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("THRIIVES_")}
     env |= {
-        "THRIIVES_DATABASE_URL": database_url, "THRIIVES_PORT": str(port),
-        "THRIIVES_HOST": "127.0.0.1", "THRIIVES_ARGON2_TIME_COST": "1",
+        "THRIIVES_DATABASE_URL": database_url,
+        "THRIIVES_PORT": str(port),
+        "THRIIVES_HOST": "127.0.0.1",
+        "THRIIVES_ARGON2_TIME_COST": "1",
         "THRIIVES_ARGON2_MEMORY_KIB": "64",
     }
     with log.open("ab") as sink:
         process = subprocess.Popen(
             [sys.executable, "-c", "from thriives.adapters.cli.main import app; app()", "serve"],
-            env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     server = Server(process, f"http://127.0.0.1:{port}", log)
     try:
@@ -110,16 +115,19 @@ def _wait_ready(server: Server) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            pytest.fail(f"the server exited with {server.process.returncode}:\n"
-                        f"{server.log.read_text(errors='replace')}")
+            pytest.fail(
+                f"the server exited with {server.process.returncode}:\n"
+                f"{server.log.read_text(errors='replace')}"
+            )
         try:
             if httpx.get(f"{server.base}/readyz", timeout=2).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
-    pytest.fail(f"the server was not ready after {START_TIMEOUT} s:\n"
-                f"{server.log.read_text(errors='replace')}")
+    pytest.fail(
+        f"the server was not ready after {START_TIMEOUT} s:\n{server.log.read_text(errors='replace')}"
+    )
 
 
 def _call_handler(server: Server, headers: dict[str, str], number: int, load: Load) -> None:
@@ -130,14 +138,18 @@ def _call_handler(server: Server, headers: dict[str, str], number: int, load: Lo
                 return
             attempt = Attempt(
                 key=f"crash-{uuid.uuid4()}",
-                body=BODY | {"caller_name": f"Caller {number}-{sequence}",
-                             "account": f"crash test call {number}-{sequence}: shouting next door"},
+                body=BODY
+                | {
+                    "caller_name": f"Caller {number}-{sequence}",
+                    "account": f"crash test call {number}-{sequence}: shouting next door",
+                },
             )
             with load.lock:
                 load.attempts.append(attempt)
             try:
-                response = client.post("/api/v1/incidents", json=attempt.body,
-                                       headers={"Idempotency-Key": attempt.key})
+                response = client.post(
+                    "/api/v1/incidents", json=attempt.body, headers={"Idempotency-Key": attempt.key}
+                )
             except httpx.HTTPError as error:  # the crash: refused, reset, or cut short
                 attempt.error = f"{type(error).__name__}: {error}"
                 return
@@ -173,8 +185,11 @@ def _assert_nothing_half_written(database_url: str) -> list[dict[str, Any]]:
     ids = {row["id"] for row in found}
     references = {row["reference"] for row in found}
     opened = {row["incident_id"] for row in journal if row["kind"] == "incident.opened"}
-    collections = [row["record_id"] for row in audited
-                   if row["record_type"] == "incident" and row["operation"] == "collection"]
+    collections = [
+        row["record_id"]
+        for row in audited
+        if row["record_type"] == "incident" and row["operation"] == "collection"
+    ]
     collected = set(collections)
     assert len(collections) == len(collected), "an incident's collection was audited twice"
     assert ids <= opened, f"incidents without their incident.opened event: {ids - opened}"
@@ -195,8 +210,9 @@ def test_a_killed_server_loses_no_acknowledged_incident_and_half_writes_nothing(
     container = build(settings_for(database_url))
     try:
         now = container.clock()
-        container.accounts.add_user("crashcall", "Crash Caller", Role.CALL_HANDLER,
-                                    "correct-horse-battery", now)
+        container.accounts.add_user(
+            "crashcall", "Crash Caller", Role.CALL_HANDLER, "correct-horse-battery", now
+        )
         token = container.accounts.issue_token("crashcall", "crash test", now)
     finally:
         container.close()
@@ -206,8 +222,10 @@ def test_a_killed_server_loses_no_acknowledged_incident_and_half_writes_nothing(
 
     # 1. Load the real server with concurrent call handlers, and SIGKILL it mid-flight.
     with running_server(database_url, log) as server:
-        threads = [threading.Thread(target=_call_handler, args=(server, headers, n, load),
-                                    daemon=True) for n in range(CLIENTS)]
+        threads = [
+            threading.Thread(target=_call_handler, args=(server, headers, n, load), daemon=True)
+            for n in range(CLIENTS)
+        ]
         for thread in threads:
             thread.start()
         deadline = time.monotonic() + 60
@@ -240,7 +258,8 @@ def test_a_killed_server_loses_no_acknowledged_incident_and_half_writes_nothing(
         row = by_reference.get(attempt.acknowledged["reference"])
         assert row is not None, f"acknowledged incident lost: {attempt.acknowledged['reference']}"
         assert (row["caller_name"], row["account"]) == (
-            attempt.body["caller_name"], attempt.body["account"]
+            attempt.body["caller_name"],
+            attempt.body["account"],
         ), "an acknowledged reference holds another call's details"
     _assert_audit_verifies(database_url)
     on_disk_before_retry = {row["account"]: row["reference"] for row in found}
@@ -248,9 +267,10 @@ def test_a_killed_server_loses_no_acknowledged_incident_and_half_writes_nothing(
 
     # 3. Restart: every acknowledged incident reads back exactly as acknowledged; every
     # unanswered request, retried with its key, finds its incident (200) or opens it (201).
-    with running_server(database_url, log) as server, httpx.Client(
-        base_url=server.base, headers=headers, timeout=REQUEST_TIMEOUT
-    ) as client:
+    with (
+        running_server(database_url, log) as server,
+        httpx.Client(base_url=server.base, headers=headers, timeout=REQUEST_TIMEOUT) as client,
+    ):
         for attempt in acknowledged:
             assert attempt.acknowledged is not None
             reference = attempt.acknowledged["reference"]
@@ -260,8 +280,9 @@ def test_a_killed_server_loses_no_acknowledged_incident_and_half_writes_nothing(
             assert [e["kind"] for e in stored.pop("timeline")] == ["incident.opened"]
             assert stored == attempt.acknowledged
         for attempt in unanswered + acknowledged[:3]:
-            retry = client.post("/api/v1/incidents", json=attempt.body,
-                                headers={"Idempotency-Key": attempt.key})
+            retry = client.post(
+                "/api/v1/incidents", json=attempt.body, headers={"Idempotency-Key": attempt.key}
+            )
             earlier = on_disk_before_retry.get(attempt.body["account"])
             if earlier is not None:
                 assert retry.status_code == 200, (attempt.error, retry.text)
@@ -269,9 +290,11 @@ def test_a_killed_server_loses_no_acknowledged_incident_and_half_writes_nothing(
             else:
                 assert retry.status_code == 201, (attempt.error, retry.text)
         # Shown with -s or on failure: how much the crash caught in flight.
-        print(f"crash: {len(acknowledged)} acknowledged, {len(unanswered)} unanswered, "
-              f"{sum(a.body['account'] in on_disk_before_retry for a in unanswered)} of those "
-              f"committed; errors: {sorted({(a.error or '').split(':')[0] for a in unanswered})}")
+        print(
+            f"crash: {len(acknowledged)} acknowledged, {len(unanswered)} unanswered, "
+            f"{sum(a.body['account'] in on_disk_before_retry for a in unanswered)} of those "
+            f"committed; errors: {sorted({(a.error or '').split(':')[0] for a in unanswered})}"
+        )
         fresh = client.post("/api/v1/incidents", json=BODY | {"account": "after the crash"})
         assert fresh.status_code == 201, fresh.text
         queue = client.get("/api/v1/incidents", params={"limit": 1000})

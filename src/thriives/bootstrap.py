@@ -16,8 +16,8 @@ from sqlalchemy import Engine
 from thriives.adapters.db.engine import make_engine
 from thriives.adapters.db.uow import UnitOfWorkFactory
 from thriives.domain.accounts import LockoutPolicy
-from thriives.domain.categories import CategoryPolicy
 from thriives.domain.assessment_policy import AssessmentPolicy
+from thriives.domain.categories import CategoryPolicy
 from thriives.policy.loading import load_assessment_policy, load_category_policy
 from thriives.services.accounts import AccountService
 from thriives.services.assessments import AssessmentService
@@ -53,9 +53,7 @@ def build(settings: Settings | None = None, clock: Clock = utc_now) -> Container
     uow = UnitOfWorkFactory(engine)
     policy = load_category_policy(settings.policy_dir)
     assessment_policy = load_assessment_policy(settings.policy_dir, policy)
-    hasher = PasswordHasher(
-        time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib
-    )
+    hasher = PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib)
     accounts = AccountService(
         uow,
         hasher,

@@ -6,7 +6,6 @@ Every setting is documented in the README's settings table; a test fails when on
 from __future__ import annotations
 
 from pathlib import Path
-
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator

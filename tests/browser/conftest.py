@@ -30,8 +30,14 @@ from thriives.domain.accounts import Role
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--disable-dev-shm-usage",
 ]
 SERVER_START_SECONDS = 30.0
@@ -51,8 +57,12 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
     """A control-room desk screen, British English, the force's time zone."""
-    return {**browser_context_args, "viewport": {"width": 1366, "height": 768},
-            "locale": "en-GB", "timezone_id": "Europe/London"}
+    return {
+        **browser_context_args,
+        "viewport": {"width": 1366, "height": 768},
+        "locale": "en-GB",
+        "timezone_id": "Europe/London",
+    }
 
 
 @dataclass(frozen=True)
@@ -99,16 +109,14 @@ def live_server(database_url: str, tmp_path: Path) -> Iterator[LiveServer]:
     # The CLI module has no ``__main__`` guard, so call its typer app directly.
     command = [sys.executable, "-c", "from thriives.adapters.cli.main import app; app()", "serve"]
     with log.open("wb") as out:
-        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                   cwd=tmp_path)
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=tmp_path)
     try:
         # Users are made while the server process is still importing: it starts faster so.
         container = build(test_settings(database_url))
         try:
             now = container.clock()
             container.accounts.add_user("handler", "Hana Handler", Role.CALL_HANDLER, PASSWORD, now)
-            container.accounts.add_user("dispatcher", "Dev Dispatcher", Role.DISPATCHER, PASSWORD,
-                                        now)
+            container.accounts.add_user("dispatcher", "Dev Dispatcher", Role.DISPATCHER, PASSWORD, now)
         finally:
             container.close()
         deadline = time.monotonic() + SERVER_START_SECONDS

@@ -27,9 +27,13 @@ def assessing(page: Page) -> str:
     return match[1]
 
 
-def open_incident(page: Page, base_url: str, category: str = "Suspicious circumstances",
-                  account: str = "Two men trying car doors on Mill Lane.",
-                  postcode: str = "TH4 7QX") -> str:
+def open_incident(
+    page: Page,
+    base_url: str,
+    category: str = "Suspicious circumstances",
+    account: str = "Two men trying car doors on Mill Lane.",
+    postcode: str = "TH4 7QX",
+) -> str:
     """Take a call through the form (pointer, not keyboard) and return the new reference."""
     page.goto(f"{base_url}/calls/new")
     page.get_by_label("Caller's account, in their words").fill(account)

@@ -41,10 +41,12 @@ RATINGS = {
 
 def _focused(page: Page) -> str:
     """The focused control as its id, ``name=value`` or tag, for following the Tab order."""
-    return str(page.evaluate(
-        "() => { const e = document.activeElement;"
-        " return e.id || (e.name ? e.name + '=' + e.value : e.tagName.toLowerCase()); }"
-    ))
+    return str(
+        page.evaluate(
+            "() => { const e = document.activeElement;"
+            " return e.id || (e.name ? e.name + '=' + e.value : e.tagName.toLowerCase()); }"
+        )
+    )
 
 
 def _tab_to(page: Page, target: str, allowed: re.Pattern[str], limit: int = 40) -> list[str]:
@@ -71,14 +73,14 @@ def _policy(database_url: str) -> AssessmentPolicy:
 def _add_inspector(database_url: str) -> None:
     container = build(test_settings(database_url))
     try:
-        container.accounts.add_user(INSPECTOR, "Ida Inspector", Role.SUPERVISOR,
-                                    PASSWORD, container.clock())
+        container.accounts.add_user(INSPECTOR, "Ida Inspector", Role.SUPERVISOR, PASSWORD, container.clock())
     finally:
         container.close()
 
 
-def _take_call(page: Page, live_server: LiveServer, account: str, category: str,
-               qualifiers: tuple[str, ...] = ()) -> str:
+def _take_call(
+    page: Page, live_server: LiveServer, account: str, category: str, qualifiers: tuple[str, ...] = ()
+) -> str:
     """A 999 call through the call-taking screen; returns the reference from the assessment."""
     page.goto(f"{live_server.url}/calls/new")
     expect(page.get_by_role("radio", name="999")).to_be_checked()
@@ -115,8 +117,11 @@ def _in_view(page: Page, selector: str) -> None:
 
 
 def test_a_domestic_abuse_call_from_first_words_to_a_graded_incident(
-    live_server: LiveServer, page: Page, new_context: CreateContextCallback,
-    database_url: str, request: pytest.FixtureRequest,
+    live_server: LiveServer,
+    page: Page,
+    new_context: CreateContextCallback,
+    database_url: str,
+    request: pytest.FixtureRequest,
 ) -> None:
     policy = _policy(database_url)
     factors = [f.code for f in policy.models[policy.default_model].factors]
@@ -251,9 +256,11 @@ def test_a_domestic_abuse_call_from_first_words_to_a_graded_incident(
     expect(version.locator(".reasons")).to_contain_text("domestic abuse")
     expect(version.locator(".reasons")).to_contain_text("violence")
     expect(version.locator(".advice-record")).to_contain_text(
-        "6 given, not given: “Agree a key word or phrase")
+        "6 given, not given: “Agree a key word or phrase"
+    )
     expect(version.locator(".advice-record")).to_contain_text(
-        "(da_key_word): Caller could not talk freely: he was in the room")
+        "(da_key_word): Caller could not talk freely: he was in the room"
+    )
     expect(page.locator("#timeline")).to_contain_text("assessed")
     _fits_width(page)
 
@@ -267,9 +274,14 @@ def test_a_domestic_abuse_call_from_first_words_to_a_graded_incident(
     expect(record.locator("summary")).to_contain_text("Version 1: Emergency")
     expect(record.locator("summary")).not_to_contain_text("downgraded")
     expect(record).to_contain_text(f"THRIIVES, policy {policy.version}. Proposed Emergency.")
-    expect(record.locator(".reasons li")).to_contain_text([
-        "domestic abuse: an immediate response unless risk indicators say otherwise",
-        "risk high", "threat high", "use, or immediate threat of use, of violence"])
+    expect(record.locator(".reasons li")).to_contain_text(
+        [
+            "domestic abuse: an immediate response unless risk indicators say otherwise",
+            "risk high",
+            "threat high",
+            "use, or immediate threat of use, of violence",
+        ]
+    )
     answers = record.locator(".answers-list")
     expect(answers).to_contain_text(re.compile(r"still there with you, or close by\?\s*yes"))
     expect(answers).to_contain_text(re.compile(r"weapon been used.*\s*used"))
@@ -277,10 +289,10 @@ def test_a_domestic_abuse_call_from_first_words_to_a_graded_incident(
     threat = record.locator("tr", has=inspector.get_by_role("rowheader", name="Threat"))
     expect(threat).to_contain_text("High")
     expect(threat).to_contain_text("He has a knife and has come back to the house")
-    vulnerability = record.locator(
-        "tr", has=inspector.get_by_role("rowheader", name="Vulnerability"))
+    vulnerability = record.locator("tr", has=inspector.get_by_role("rowheader", name="Vulnerability"))
     expect(vulnerability).to_contain_text(
-        re.compile(r"High\s*\(rated Medium; raised by da children vulnerable: children\)"))
+        re.compile(r"High\s*\(rated Medium; raised by da children vulnerable: children\)")
+    )
     expect(inspector.locator("#incident-grade")).to_have_text("Emergency")
 
 
@@ -289,8 +301,9 @@ def test_a_less_urgent_grade_needs_a_reason_next_to_the_field(
 ) -> None:
     policy = _policy(database_url)
     live_server.log_in(page, live_server.handler)
-    reference = _take_call(page, live_server, "He's been shouting, he has gone now",
-                           "Domestic incident", ("Domestic abuse",))
+    reference = _take_call(
+        page, live_server, "He's been shouting, he has gone now", "Domestic incident", ("Domestic abuse",)
+    )
     answers = {"da_suspect_present": "no", "da_weapon": "no", "da_children_vulnerable": "no"}
     _fill_in(page, policy, answers)
     page.locator("#rationale_harm").fill("")  # two things left undone, for now
@@ -299,8 +312,7 @@ def test_a_less_urgent_grade_needs_a_reason_next_to_the_field(
     grade = page.get_by_label("Grade to give")
     grade.select_option(label="Priority")
     # The proposal says at once that this is a downgrade and needs a reason.
-    expect(page.locator("#chosen-grade")).to_contain_text(
-        "You chose Priority: less urgent than proposed")
+    expect(page.locator("#chosen-grade")).to_contain_text("You chose Priority: less urgent than proposed")
     expect(page.locator("#proposed-grade")).to_have_text("Emergency")
     page.get_by_role("button", name="Save assessment and grade").click()
 
@@ -315,8 +327,7 @@ def test_a_less_urgent_grade_needs_a_reason_next_to_the_field(
     expect(page.locator("#rationale_harm + .error")).to_have_text("a rationale is required")
     expect(harm).to_have_accessible_description("a rationale is required")
     expect(harm).to_be_focused()
-    expect(page.locator("#advice-da_first_aid .error")).to_have_text(
-        "record whether this advice was given")
+    expect(page.locator("#advice-da_first_aid .error")).to_have_text("record whether this advice was given")
     expect(page.locator("#err-override_reason")).to_have_text("a reason is required")
     harm.fill("Shouting only; nobody hurt")
     page.locator("#advice-da_first_aid-given").check()
@@ -340,7 +351,8 @@ def test_a_less_urgent_grade_needs_a_reason_next_to_the_field(
         expect(page.locator(f"#level-{factor.code}-medium")).to_be_checked()
         if factor.code != "harm":
             expect(page.locator(f"#rationale_{factor.code}")).to_have_value(
-                f"{factor.name}: considered on the call")
+                f"{factor.name}: considered on the call"
+            )
     expect(harm).to_have_value("Shouting only; nobody hurt")
     for advice in page.locator(".advice input[value=given]").all():
         expect(advice).to_be_checked()
@@ -370,8 +382,9 @@ def test_dash_high_refers_to_marac_and_lets_the_incident_close(
     questions = [q.id for q in policy.dash_questions]
     assert len(questions) == 27
     live_server.log_in(page, live_server.handler)
-    reference = _take_call(page, live_server, "She says he hit her again last night",
-                           "Domestic incident", ("Domestic abuse",))
+    reference = _take_call(
+        page, live_server, "She says he hit her again last night", "Domestic incident", ("Domestic abuse",)
+    )
 
     # Without DASH (or a reason why none could be done) a domestic-abuse incident stays open.
     page.goto(f"{live_server.url}/incidents/{reference}")
@@ -421,8 +434,7 @@ def test_a_categorisation_cue_is_shown_and_changes_nothing(
     reference = _take_call(page, live_server, account, "Concern for safety or welfare")
 
     cues = page.locator("#cues")
-    expect(cues).to_contain_text(
-        "“husband”: Partner or ex-partner mentioned: possible domestic abuse")
+    expect(cues).to_contain_text("“husband”: Partner or ex-partner mentioned: possible domestic abuse")
     expect(cues).to_contain_text("qualifier Domestic abuse")
     expect(cues).to_contain_text("Domestic abuse: immediate safety and risk")
     expect(cues).to_contain_text("Nothing is changed for you")

@@ -17,10 +17,12 @@ ACCOUNT = "He's back and he's shouting at the kids.\n  Please come,  quickly."
 
 def _focused(page: Page) -> str:
     """The focused control as ``id`` or ``name=value``, for following the Tab order."""
-    return str(page.evaluate(
-        "() => { const e = document.activeElement;"
-        " return e.id || (e.name ? e.name + '=' + e.value : e.tagName.toLowerCase()); }"
-    ))
+    return str(
+        page.evaluate(
+            "() => { const e = document.activeElement;"
+            " return e.id || (e.name ? e.name + '=' + e.value : e.tagName.toLowerCase()); }"
+        )
+    )
 
 
 def test_a_call_handler_opens_an_incident_with_the_keyboard_alone(
@@ -64,8 +66,12 @@ def test_a_call_handler_opens_an_incident_with_the_keyboard_alone(
     assert _focused(page) == "asb_qualifier"
     assert all(name.startswith("qualifiers=") for name in passed), passed
 
-    for field, text in [("caller_name", "Ada Quill"), ("caller_phone", "+44 7700 900123"),
-                        ("location_text", "14 Larkspur Row, Ashbury"), ("postcode", "th4 7qx")]:
+    for field, text in [
+        ("caller_name", "Ada Quill"),
+        ("caller_phone", "+44 7700 900123"),
+        ("location_text", "14 Larkspur Row, Ashbury"),
+        ("postcode", "th4 7qx"),
+    ]:
         keyboard.press("Tab")
         assert _focused(page) == field
         keyboard.type(text)

@@ -13,9 +13,7 @@ from tests.browser.helpers import open_incident
 pytestmark = pytest.mark.browser
 
 
-def test_status_changes_and_closing_are_shown_on_the_timeline(
-    live_server: LiveServer, page: Page
-) -> None:
+def test_status_changes_and_closing_are_shown_on_the_timeline(live_server: LiveServer, page: Page) -> None:
     live_server.log_in(page, live_server.dispatcher)
     reference = open_incident(page, live_server.url, category="Crime: vehicle crime")
     heading = page.get_by_role("heading", level=1)

@@ -45,8 +45,7 @@ def test_an_incident_opened_by_a_call_handler_appears_in_the_dispatchers_queue_w
 
     handler = new_context().new_page()  # another user, another browser session
     live_server.log_in(handler, live_server.handler)
-    first = open_incident(handler, live_server.url, category="Suspicious circumstances",
-                          postcode="TH4 7QX")
+    first = open_incident(handler, live_server.url, category="Suspicious circumstances", postcode="TH4 7QX")
 
     row = rows.locator(f'tr[data-reference="{first}"]')
     expect(row).to_be_visible(timeout=LIVE_WAIT_MS)
@@ -86,10 +85,13 @@ def _open_through_the_api(live_server: LiveServer, database_url: str) -> str:
         token = container.accounts.issue_token(live_server.handler, "test", container.clock())
     finally:
         container.close()
-    body = json.dumps({"channel": "101", "opening_category": "civil_dispute",
-                       "account": "Row over a fence"}).encode()
+    body = json.dumps(
+        {"channel": "101", "opening_category": "civil_dispute", "account": "Row over a fence"}
+    ).encode()
     request = urllib.request.Request(
-        f"{live_server.url}/api/v1/incidents", data=body, method="POST",
+        f"{live_server.url}/api/v1/incidents",
+        data=body,
+        method="POST",
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
@@ -111,6 +113,4 @@ def test_an_incident_opened_while_the_queue_page_is_still_connecting_is_not_lost
     live_server.log_in(page, live_server.dispatcher)
     expect(page.locator("#live-state")).to_have_text("live")
     assert opened, "the event stream was never requested"
-    expect(page.locator(f'#queue-rows tr[data-reference="{opened[0]}"]')).to_be_visible(
-        timeout=LIVE_WAIT_MS
-    )
+    expect(page.locator(f'#queue-rows tr[data-reference="{opened[0]}"]')).to_be_visible(timeout=LIVE_WAIT_MS)

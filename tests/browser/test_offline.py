@@ -28,8 +28,10 @@ def test_every_page_works_with_no_request_to_any_other_host(
             failed.append(f"{request.url}: {request.failure}")
 
     context.on("requestfailed", on_failed)
-    context.on("response", lambda response: response.status >= 400
-               and failed.append(f"{response.url}: {response.status}"))
+    context.on(
+        "response",
+        lambda response: response.status >= 400 and failed.append(f"{response.url}: {response.status}"),
+    )
     page.on("pageerror", lambda error: problems.append(str(error)))
     page.on("console", lambda message: message.type == "error" and problems.append(message.text))
 

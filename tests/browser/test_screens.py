@@ -37,8 +37,9 @@ def test_the_call_taking_screen_and_the_queue_fit_a_1366_by_768_screen(
     assert button["y"] + button["height"] <= 768 and last["y"] + last["height"] <= 768
     page.screenshot(path=SCREENS / f"call-taking-{store}.png")
 
-    open_incident(page, live_server.url, category="Domestic incident",
-                  account="Shouting next door", postcode="TH4 7QX")
+    open_incident(
+        page, live_server.url, category="Domestic incident", account="Shouting next door", postcode="TH4 7QX"
+    )
     page.goto(f"{live_server.url}/calls/new")
     page.get_by_label("Caller's account, in their words").fill("Car alarm going for an hour")
     page.get_by_label("Opening category").select_option("asb_vehicle_nuisance")
@@ -58,7 +59,9 @@ def test_the_call_taking_screen_and_the_queue_fit_a_1366_by_768_screen(
     _fits_width(page)
     # A reference or an age split over two lines misreads: each stays on one line.
     for cell in page.locator("#queue-rows td:nth-child(-n+4)").all():
-        lines = cell.evaluate("td => { const r = document.createRange(); r.selectNodeContents(td);"
-                              " return new Set([...r.getClientRects()].map(x => x.top)).size; }")
+        lines = cell.evaluate(
+            "td => { const r = document.createRange(); r.selectNodeContents(td);"
+            " return new Set([...r.getClientRects()].map(x => x.top)).size; }"
+        )
         assert lines == 1, f"{cell.inner_text()!r} wraps over {lines} lines"
     page.screenshot(path=SCREENS / f"queue-{store}.png")

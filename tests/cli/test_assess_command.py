@@ -19,12 +19,18 @@ def assessment_file(tmp_path: Path, **changes: object) -> Path:
         "incident": {"category": "domestic_incident", "qualifiers": ["domestic"], "channel": "999"},
         "assessment": {
             "model": "thriives",
-            "ratings": {f.code: {"level": "low", "rationale": "nothing more said"}
-                        for f in policy.models["thriives"].factors},
+            "ratings": {
+                f.code: {"level": "low", "rationale": "nothing more said"}
+                for f in policy.models["thriives"].factors
+            },
             "answers": {"da_weapon": "used"},
-            "advice": {a.code: {"given": True} for a in policy.advice
-                       if "domestic" in a.qualifiers or "domestic_incident" in a.categories},
-        } | changes,
+            "advice": {
+                a.code: {"given": True}
+                for a in policy.advice
+                if "domestic" in a.qualifiers or "domestic_incident" in a.categories
+            },
+        }
+        | changes,
     }
     path = tmp_path / "call.json"
     path.write_text(json.dumps(data))

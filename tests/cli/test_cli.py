@@ -15,8 +15,12 @@ runner = CliRunner()
 
 
 def env(database_url: str) -> dict[str, str]:
-    return {"THRIIVES_DATABASE_URL": database_url, "THRIIVES_ARGON2_TIME_COST": "1",
-            "THRIIVES_ARGON2_MEMORY_KIB": "64", "THRIIVES_NEW_PASSWORD": "a-long-password"}
+    return {
+        "THRIIVES_DATABASE_URL": database_url,
+        "THRIIVES_ARGON2_TIME_COST": "1",
+        "THRIIVES_ARGON2_MEMORY_KIB": "64",
+        "THRIIVES_NEW_PASSWORD": "a-long-password",
+    }
 
 
 def test_a_user_is_added_issued_a_token_and_the_audit_log_verifies(database_url: str) -> None:

@@ -52,9 +52,14 @@ def test_every_role_has_permissions() -> None:
     assert all(any(can(role, p) for p in Permission) for role in Role)
 
 
-@pytest.mark.parametrize(("username", "password", "field"),
-                         [("A", "long-enough-pass", "username"), ("ok.user", "short", "password"),
-                          ("has space", "long-enough-pass", "username")])
+@pytest.mark.parametrize(
+    ("username", "password", "field"),
+    [
+        ("A", "long-enough-pass", "username"),
+        ("ok.user", "short", "password"),
+        ("has space", "long-enough-pass", "username"),
+    ],
+)
 def test_new_accounts_are_checked(username: str, password: str, field: str) -> None:
     with pytest.raises(DomainError) as refused:
         check_new_account(username, password)

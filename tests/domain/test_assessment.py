@@ -69,8 +69,7 @@ def test_answers_raise_factors_the_handler_rated_low_and_record_the_cause(
 def test_a_factor_already_rated_at_the_implied_level_is_not_recorded_as_raised(
     policy: AssessmentPolicy,
 ) -> None:
-    result = evaluate(submission(policy, level="high", answers=WEAPON_AND_CHILDREN), DA_CALL,
-                      policy)
+    result = evaluate(submission(policy, level="high", answers=WEAPON_AND_CHILDREN), DA_CALL, policy)
     assert result.raised == ()
     assert result.levels["threat"] == "high"
 
@@ -84,9 +83,13 @@ def test_a_domestic_abuse_call_is_proposed_an_emergency(policy: AssessmentPolicy
 
 
 def test_recording_why_da_is_not_immediate_proposes_priority(policy: AssessmentPolicy) -> None:
-    result = evaluate(submission(policy, answers=WEAPON_AND_CHILDREN,
-                                 da_not_immediate_reason="suspect arrested and in custody"),
-                      DA_CALL, policy)
+    result = evaluate(
+        submission(
+            policy, answers=WEAPON_AND_CHILDREN, da_not_immediate_reason="suspect arrested and in custody"
+        ),
+        DA_CALL,
+        policy,
+    )
     assert result.proposed.grade == "priority"
     assert "da.assessed_not_immediate" in {r.rule for r in result.proposed.deciding}
 
@@ -95,21 +98,28 @@ def test_recording_why_da_is_not_immediate_proposes_priority(policy: AssessmentP
 
 
 @pytest.mark.parametrize("reason", [None, "", "   "])
-def test_a_downgrade_without_a_reason_is_refused(
-    policy: AssessmentPolicy, reason: str | None
-) -> None:
+def test_a_downgrade_without_a_reason_is_refused(policy: AssessmentPolicy, reason: str | None) -> None:
     with pytest.raises(DomainError) as refused:
-        evaluate(submission(policy, answers=WEAPON_AND_CHILDREN, grade="priority",
-                            override_reason=reason), DA_CALL, policy)
+        evaluate(
+            submission(policy, answers=WEAPON_AND_CHILDREN, grade="priority", override_reason=reason),
+            DA_CALL,
+            policy,
+        )
     assert refused.value.field == "override_reason"
 
 
 def test_a_downgrade_with_a_reason_is_accepted_and_marked(policy: AssessmentPolicy) -> None:
-    result = evaluate(submission(policy, answers=WEAPON_AND_CHILDREN, grade="priority",
-                                 override_reason="caller now safe at her mother's address"),
-                      DA_CALL, policy)
-    assert (result.proposed.grade, result.final_grade, result.downgrade) == (
-        "emergency", "priority", True)
+    result = evaluate(
+        submission(
+            policy,
+            answers=WEAPON_AND_CHILDREN,
+            grade="priority",
+            override_reason="caller now safe at her mother's address",
+        ),
+        DA_CALL,
+        policy,
+    )
+    assert (result.proposed.grade, result.final_grade, result.downgrade) == ("emergency", "priority", True)
 
 
 @pytest.mark.parametrize(
@@ -121,12 +131,14 @@ def test_a_downgrade_with_a_reason_is_accepted_and_marked(policy: AssessmentPoli
     ],
 )
 def test_choosing_a_more_urgent_grade_needs_no_reason(
-    policy: AssessmentPolicy, facts: CallFacts, changes: dict[str, str], proposed: str,
+    policy: AssessmentPolicy,
+    facts: CallFacts,
+    changes: dict[str, str],
+    proposed: str,
     chosen: str,
 ) -> None:
     result = evaluate(submission(policy, facts, grade=chosen, **changes), facts, policy)
-    assert (result.proposed.grade, result.final_grade, result.downgrade) == (
-        proposed, chosen, False)
+    assert (result.proposed.grade, result.final_grade, result.downgrade) == (proposed, chosen, False)
 
 
 def test_choosing_the_proposed_grade_is_not_a_downgrade(policy: AssessmentPolicy) -> None:
@@ -155,6 +167,7 @@ def _without(mapping_name: str, key: str) -> Any:
         mapping = dict(getattr(s, mapping_name))
         del mapping[key]
         return dataclasses.replace(s, **{mapping_name: mapping})
+
     return change
 
 
@@ -163,18 +176,21 @@ def _rating(factor: str, **fields: str) -> Any:
         ratings = dict(s.ratings)
         ratings[factor] = dataclasses.replace(ratings[factor], **fields)
         return dataclasses.replace(s, ratings=ratings)
+
     return change
 
 
 def _rating_added(factor: str) -> Any:
     def change(s: Submission) -> Submission:
         return dataclasses.replace(s, ratings={**s.ratings, factor: Rating("low", "noted")})
+
     return change
 
 
 def _advice(code: str, record: AdviceRecord) -> Any:
     def change(s: Submission) -> Submission:
         return dataclasses.replace(s, advice={**s.advice, code: record})
+
     return change
 
 
@@ -193,27 +209,33 @@ BAD_INPUT = [
     ("a blank rationale", _rating("risk", rationale="  \n "), "ratings.risk.rationale"),
     ("an over-long rationale", _rating("harm", rationale=TOO_LONG), "ratings.harm.rationale"),
     ("an unknown question", _with(answers={"da_wepon": "used"}), "answers.da_wepon"),
-    ("an answer the question does not allow", _with(answers={"da_weapon": "yes"}),
-     "answers.da_weapon"),
+    ("an answer the question does not allow", _with(answers={"da_weapon": "yes"}), "answers.da_weapon"),
     ("an unknown indicator", _with(indicators=frozenset({"wepon"})), "indicators"),
     ("an unknown call state", _with(call_states=frozenset({"hung_up"})), "call_states"),
     ("an unknown grade", _with(grade="immediate"), "grade"),
     ("an over-long override reason", _with(override_reason=TOO_LONG), "override_reason"),
-    ("an over-long DA reason", _with(da_not_immediate_reason=TOO_LONG),
-     "da_not_immediate_reason"),
+    ("an over-long DA reason", _with(da_not_immediate_reason=TOO_LONG), "da_not_immediate_reason"),
     ("advice due but not recorded", _without("advice", "da_key_word"), "advice.da_key_word"),
-    ("advice not given without a note", _advice("da_key_word", AdviceRecord(False)),
-     "advice.da_key_word.note"),
-    ("advice not given with a blank note", _advice("da_key_word", AdviceRecord(False, " ")),
-     "advice.da_key_word.note"),
-    ("an over-long advice note", _advice("da_key_word", AdviceRecord(True, TOO_LONG)),
-     "advice.da_key_word.note"),
+    (
+        "advice not given without a note",
+        _advice("da_key_word", AdviceRecord(False)),
+        "advice.da_key_word.note",
+    ),
+    (
+        "advice not given with a blank note",
+        _advice("da_key_word", AdviceRecord(False, " ")),
+        "advice.da_key_word.note",
+    ),
+    (
+        "an over-long advice note",
+        _advice("da_key_word", AdviceRecord(True, TOO_LONG)),
+        "advice.da_key_word.note",
+    ),
     ("an unknown advice prompt", _advice("da_pizza", AdviceRecord(True)), "advice.da_pizza"),
 ]
 
 
-@pytest.mark.parametrize(("what", "change", "field"), BAD_INPUT,
-                         ids=[row[0] for row in BAD_INPUT])
+@pytest.mark.parametrize(("what", "change", "field"), BAD_INPUT, ids=[row[0] for row in BAD_INPUT])
 def test_bad_input_is_refused_naming_the_field(
     policy: AssessmentPolicy, what: str, change: Any, field: str
 ) -> None:

@@ -10,11 +10,31 @@ def chain(length: int) -> list[AuditEntry]:
     entries, prev = [], GENESIS
     for seq in range(1, length + 1):
         at = START + timedelta(seconds=seq)
-        fields = (seq, at, f"user{seq % 3}", Operation.CONSULTATION.value, "incident", f"TH-{seq}",
-                  "operational", "{}")
+        fields = (
+            seq,
+            at,
+            f"user{seq % 3}",
+            Operation.CONSULTATION.value,
+            "incident",
+            f"TH-{seq}",
+            "operational",
+            "{}",
+        )
         digest = seal(*fields, prev)
-        entries.append(AuditEntry(seq, at, f"user{seq % 3}", Operation.CONSULTATION, "incident",
-                                  f"TH-{seq}", "operational", "{}", prev, digest))
+        entries.append(
+            AuditEntry(
+                seq,
+                at,
+                f"user{seq % 3}",
+                Operation.CONSULTATION,
+                "incident",
+                f"TH-{seq}",
+                "operational",
+                "{}",
+                prev,
+                digest,
+            )
+        )
         prev = digest
     return entries
 
@@ -75,8 +95,17 @@ def test_a_chain_rebuilt_after_an_edit_still_fails_against_the_head() -> None:
     rebuilt, prev = [], GENESIS
     for entry in entries:
         actor = "someone-else" if entry.seq == 2 else entry.actor
-        digest = seal(entry.seq, entry.at, actor, entry.operation, entry.record_type, entry.record_id,
-                      entry.justification, entry.detail, prev)
+        digest = seal(
+            entry.seq,
+            entry.at,
+            actor,
+            entry.operation,
+            entry.record_type,
+            entry.record_id,
+            entry.justification,
+            entry.detail,
+            prev,
+        )
         rebuilt.append(replace(entry, actor=actor, prev_hash=prev, hash=digest))
         prev = digest
     assert verify_chain(rebuilt, *original_head) != []

@@ -14,7 +14,12 @@ def test_the_bundled_policy_loads() -> None:
     policy = load_category_policy()
     assert "domestic_incident" in policy.categories
     assert {c.chapter for c in policy.categories.values()} == {
-        "crime", "asb", "public_safety", "transport", "administration"}
+        "crime",
+        "asb",
+        "public_safety",
+        "transport",
+        "administration",
+    }
 
 
 @pytest.mark.parametrize(

@@ -23,8 +23,9 @@ def by_cue(suggestions: tuple[Suggestion, ...]) -> dict[str, Suggestion]:
 def test_an_ex_partner_with_a_knife_suggests_domestic_abuse_and_a_weapon(
     policy: AssessmentPolicy,
 ) -> None:
-    found = by_cue(suggest("my ex-boyfriend is outside with a knife",
-                           "suspicious_circumstances", frozenset(), policy))
+    found = by_cue(
+        suggest("my ex-boyfriend is outside with a knife", "suspicious_circumstances", frozenset(), policy)
+    )
     qualifiers = {q for s in found.values() for q in s.qualifiers}
     sets = {q for s in found.values() for q in s.question_sets}
     assert {"domestic", "weapon"} <= qualifiers
@@ -34,11 +35,16 @@ def test_an_ex_partner_with_a_knife_suggests_domestic_abuse_and_a_weapon(
 
 
 def test_qualifiers_already_chosen_are_not_suggested_again(policy: AssessmentPolicy) -> None:
-    found = by_cue(suggest("my ex-boyfriend is outside with a knife",
-                           "suspicious_circumstances", frozenset({"domestic", "weapon"}), policy))
+    found = by_cue(
+        suggest(
+            "my ex-boyfriend is outside with a knife",
+            "suspicious_circumstances",
+            frozenset({"domestic", "weapon"}),
+            policy,
+        )
+    )
     assert "weapon" not in found  # nothing left to suggest
-    assert all("domestic" not in s.qualifiers and "weapon" not in s.qualifiers
-               for s in found.values())
+    assert all("domestic" not in s.qualifiers and "weapon" not in s.qualifiers for s in found.values())
     # the DA qualifier brings the DA questions with it, so they are not suggested either
     assert all("domestic_abuse" not in s.question_sets for s in found.values())
 
@@ -46,8 +52,7 @@ def test_qualifiers_already_chosen_are_not_suggested_again(policy: AssessmentPol
 def test_a_category_that_already_brings_the_questions_is_not_told_again(
     policy: AssessmentPolicy,
 ) -> None:
-    found = by_cue(suggest("my husband hit me", "domestic_incident", frozenset({"domestic"}),
-                           policy))
+    found = by_cue(suggest("my husband hit me", "domestic_incident", frozenset({"domestic"}), policy))
     assert "partner" not in found
 
 
@@ -61,13 +66,12 @@ def test_a_category_that_already_brings_the_questions_is_not_told_again(
         "the exam results were wrong",
     ],
 )
-def test_ordinary_words_do_not_fire_the_domestic_cue(
-    policy: AssessmentPolicy, account: str
-) -> None:
+def test_ordinary_words_do_not_fire_the_domestic_cue(policy: AssessmentPolicy, account: str) -> None:
     found = by_cue(suggest(account, "crime_other", frozenset(), policy))
     assert "partner" not in found
-    assert all("domestic" not in s.qualifiers and "domestic_abuse" not in s.question_sets
-               for s in found.values())
+    assert all(
+        "domestic" not in s.qualifiers and "domestic_abuse" not in s.question_sets for s in found.values()
+    )
 
 
 @pytest.mark.parametrize(
@@ -87,8 +91,7 @@ def test_a_missing_person_phrase_suggests_the_missing_person_set(
 
 
 def test_an_account_with_no_cue_suggests_nothing(policy: AssessmentPolicy) -> None:
-    assert suggest("I would like to report a lost wallet", "admin_lost_found", frozenset(),
-                   policy) == ()
+    assert suggest("I would like to report a lost wallet", "admin_lost_found", frozenset(), policy) == ()
 
 
 def test_suggesting_changes_nothing(policy: AssessmentPolicy) -> None:
@@ -102,5 +105,4 @@ def test_suggesting_changes_nothing(policy: AssessmentPolicy) -> None:
     assert chosen == frozenset({"child"})
     assert [(c.code, c.qualifiers, c.question_sets) for c in policy.cues] == cues_before
     assert dict(policy.question_sets) == sets_before
-    assert all(isinstance(s.qualifiers, tuple) and isinstance(s.question_sets, tuple)
-               for s in first)
+    assert all(isinstance(s.qualifiers, tuple) and isinstance(s.question_sets, tuple) for s in first)

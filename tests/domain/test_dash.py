@@ -100,11 +100,12 @@ def test_a_comment_on_an_unknown_question_is_named(bundled: AssessmentPolicy) ->
 
 
 def test_professional_judgement_raises_to_high_with_a_reason(bundled: AssessmentPolicy) -> None:
-    result = score_dash(submit(bundled, 6, override_level="high",
-                               override_reason="non-fatal strangulation last night"), bundled)
+    result = score_dash(
+        submit(bundled, 6, override_level="high", override_reason="non-fatal strangulation last night"),
+        bundled,
+    )
     assert (result.yes_count, result.score_level) == (6, "standard")
-    assert (result.level, result.basis, result.marac_referral) == (
-        "high", "professional_judgement", True)
+    assert (result.level, result.basis, result.marac_referral) == ("high", "professional_judgement", True)
     assert "professional judgement: high: non-fatal strangulation last night" in result.reasons
     assert "high risk: refer to MARAC" in result.reasons
 
@@ -132,7 +133,9 @@ def test_an_override_that_agrees_with_the_score_is_the_score(bundled: Assessment
 def test_a_score_of_fourteen_goes_to_marac_even_if_judgement_lowers_the_level(
     bundled: AssessmentPolicy,
 ) -> None:
-    result = score_dash(submit(bundled, 14, override_level="medium",
-                               override_reason="victim has since moved to a refuge"), bundled)
+    result = score_dash(
+        submit(bundled, 14, override_level="medium", override_reason="victim has since moved to a refuge"),
+        bundled,
+    )
     assert (result.level, result.basis) == ("medium", "professional_judgement")
     assert result.marac_referral is True

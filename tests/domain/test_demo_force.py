@@ -35,9 +35,7 @@ def policy_codes() -> PolicyCodes:
 CODES = policy_codes()
 
 
-def history(
-    seed: int = 1, incidents: int = 3_000, codes: PolicyCodes = CODES
-) -> list[PastIncident]:
+def history(seed: int = 1, incidents: int = 3_000, codes: PolicyCodes = CODES) -> list[PastIncident]:
     return list(build_history(build_force(seed), seed, AS_OF, codes, incidents, LONDON))
 
 
@@ -67,8 +65,12 @@ def test_history_does_not_depend_on_the_process_hash_seed() -> None:
     )
     digests = {
         subprocess.run(
-            [sys.executable, "-c", script], env={"PYTHONHASHSEED": seed, "PATH": ""},
-            capture_output=True, text=True, check=True, cwd=Path(__file__).parents[2],
+            [sys.executable, "-c", script],
+            env={"PYTHONHASHSEED": seed, "PATH": ""},
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).parents[2],
         ).stdout.strip()
         for seed in ("1", "2")
     }
@@ -97,7 +99,13 @@ def test_about_a_hundred_available_units_with_unique_call_signs(force: DemoForce
     assert len({u.call_sign for u in force.units}) == len(force.units)
     assert all(re.fullmatch(r"TH-[A-Z]\d{2,3}", u.call_sign) for u in force.units)
     assert {u.unit_type for u in force.units} == {
-        "response", "neighbourhood", "domestic_abuse", "roads", "firearms", "dog", "traffic"
+        "response",
+        "neighbourhood",
+        "domestic_abuse",
+        "roads",
+        "firearms",
+        "dog",
+        "traffic",
     }
     assert all(u.status == "available" for u in force.units)
     assert all("firearms" in u.skills for u in force.units if u.unit_type == "firearms")
@@ -113,9 +121,7 @@ def test_every_place_lies_in_the_made_up_box(force: DemoForce) -> None:
     assert all(LONGITUDES[0] <= lon <= LONGITUDES[1] for _, lon in places)
 
 
-def test_every_postcode_is_valid_and_in_the_th_area(
-    force: DemoForce, year: list[PastIncident]
-) -> None:
+def test_every_postcode_is_valid_and_in_the_th_area(force: DemoForce, year: list[PastIncident]) -> None:
     postcodes = [s.postcode for s in force.population.streets] + [i.postcode for i in year]
     assert all(normalise_postcode(p) == p for p in postcodes)
     assert all(p.startswith("TH") for p in postcodes)

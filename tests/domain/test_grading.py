@@ -35,8 +35,13 @@ LEVELS = POLICY.levels
 
 def facts(**changes: Any) -> GradingInput:
     """A call about a burglary on 101 with every factor at none, changed as the test says."""
-    base = GradingInput(category="crime_burglary", qualifiers=frozenset(), channel="101",
-                        indicators=frozenset(), levels=dict.fromkeys(FACTORS, "none"))
+    base = GradingInput(
+        category="crime_burglary",
+        qualifiers=frozenset(),
+        channel="101",
+        indicators=frozenset(),
+        levels=dict.fromkeys(FACTORS, "none"),
+    )
     return dataclasses.replace(base, **changes)
 
 
@@ -76,14 +81,11 @@ def test_the_table_covers_every_national_definition() -> None:
 
 
 @pytest.mark.parametrize(("indicator", "response"), NATIONAL)
-def test_each_national_definition_alone_sets_its_response(
-    indicator: str, response: Response
-) -> None:
+def test_each_national_definition_alone_sets_its_response(indicator: str, response: Response) -> None:
     grading = grade(facts(indicators=frozenset({indicator})), POLICY)
     assert grading.response is response
     assert grading.grade == response.name.lower()
-    assert grading.deciding == (
-        next(r for r in grading.reasons if r.rule == f"national.{indicator}"),)
+    assert grading.deciding == (next(r for r in grading.reasons if r.rule == f"national.{indicator}"),)
     (reason,) = grading.deciding
     assert reason.fact == INDICATORS[indicator]
 
@@ -96,8 +98,7 @@ def test_a_context_indicator_alone_sets_no_national_floor(indicator: str) -> Non
 
 
 def test_several_national_definitions_all_give_their_reasons() -> None:
-    grading = grade(facts(indicators=frozenset({"violence", "danger_to_life", "rtc_injury"})),
-                    POLICY)
+    grading = grade(facts(indicators=frozenset({"violence", "danger_to_life", "rtc_injury"})), POLICY)
     assert grading.response is E
     assert rules(grading) == {"national.violence", "national.danger_to_life"}
     assert "national.rtc_injury" in {r.rule for r in grading.reasons}
@@ -111,37 +112,73 @@ DOMESTIC = frozenset({"domestic"})
 DA_RULES = [
     # (what the call is, the facts, response, the rules that decide it)
     ("a DA category", dict(category=DA), E, {"da.immediate_by_default"}),
-    ("a DA qualifier on another category", dict(qualifiers=DOMESTIC), E,
-     {"da.immediate_by_default"}),
-    ("DA the handler assessed as not immediate", dict(category=DA, da_not_immediate=True), P,
-     {"da.assessed_not_immediate"}),
-    ("a DA qualifier assessed as not immediate",
-     dict(qualifiers=DOMESTIC, da_not_immediate=True), P, {"da.assessed_not_immediate"}),
-    ("DA cut off", dict(category=DA, call_states=frozenset({"cut_off"})), E,
-     {"da.call_cut_off", "da.immediate_by_default"}),
-    ("DA cut off after being assessed not immediate",
-     dict(category=DA, da_not_immediate=True, call_states=frozenset({"cut_off"})), E,
-     {"da.call_cut_off"}),
-    ("a silent 999 call from a DA-linked number",
-     dict(channel="999", call_states=frozenset({"silent"}), phone_linked_to_da=True), E,
-     {"da.silent_call_from_linked_number"}),
-    ("an abandoned 999 call from a DA-linked number",
-     dict(category="abandoned_call", channel="999", call_states=frozenset({"abandoned"}),
-          phone_linked_to_da=True), E, {"da.silent_call_from_linked_number"}),
-    ("a silent 101 call from a DA-linked number",
-     dict(channel="101", call_states=frozenset({"silent"}), phone_linked_to_da=True), R,
-     {"baseline.low"}),
-    ("a silent 999 call from a number with no DA link",
-     dict(channel="999", call_states=frozenset({"silent"})), R, {"baseline.low"}),
-    ("a 999 call cut off, not DA", dict(channel="999", call_states=frozenset({"cut_off"})), R,
-     {"baseline.low"}),
-    ("not DA, with the not-immediate flag set", dict(da_not_immediate=True), R,
-     {"baseline.low"}),
+    ("a DA qualifier on another category", dict(qualifiers=DOMESTIC), E, {"da.immediate_by_default"}),
+    (
+        "DA the handler assessed as not immediate",
+        dict(category=DA, da_not_immediate=True),
+        P,
+        {"da.assessed_not_immediate"},
+    ),
+    (
+        "a DA qualifier assessed as not immediate",
+        dict(qualifiers=DOMESTIC, da_not_immediate=True),
+        P,
+        {"da.assessed_not_immediate"},
+    ),
+    (
+        "DA cut off",
+        dict(category=DA, call_states=frozenset({"cut_off"})),
+        E,
+        {"da.call_cut_off", "da.immediate_by_default"},
+    ),
+    (
+        "DA cut off after being assessed not immediate",
+        dict(category=DA, da_not_immediate=True, call_states=frozenset({"cut_off"})),
+        E,
+        {"da.call_cut_off"},
+    ),
+    (
+        "a silent 999 call from a DA-linked number",
+        dict(channel="999", call_states=frozenset({"silent"}), phone_linked_to_da=True),
+        E,
+        {"da.silent_call_from_linked_number"},
+    ),
+    (
+        "an abandoned 999 call from a DA-linked number",
+        dict(
+            category="abandoned_call",
+            channel="999",
+            call_states=frozenset({"abandoned"}),
+            phone_linked_to_da=True,
+        ),
+        E,
+        {"da.silent_call_from_linked_number"},
+    ),
+    (
+        "a silent 101 call from a DA-linked number",
+        dict(channel="101", call_states=frozenset({"silent"}), phone_linked_to_da=True),
+        R,
+        {"baseline.low"},
+    ),
+    (
+        "a silent 999 call from a number with no DA link",
+        dict(channel="999", call_states=frozenset({"silent"})),
+        R,
+        {"baseline.low"},
+    ),
+    (
+        "a 999 call cut off, not DA",
+        dict(channel="999", call_states=frozenset({"cut_off"})),
+        R,
+        {"baseline.low"},
+    ),
+    ("not DA, with the not-immediate flag set", dict(da_not_immediate=True), R, {"baseline.low"}),
 ]
 
 
-@pytest.mark.parametrize(("call", "changes", "response", "deciding"), DA_RULES,
-                         ids=[row[0] for row in DA_RULES])
+@pytest.mark.parametrize(
+    ("call", "changes", "response", "deciding"), DA_RULES, ids=[row[0] for row in DA_RULES]
+)
 def test_domestic_abuse_rules(
     call: str, changes: dict[str, Any], response: Response, deciding: set[str]
 ) -> None:
@@ -151,8 +188,9 @@ def test_domestic_abuse_rules(
 
 
 def test_a_silent_call_reason_names_the_call_state_and_the_channel() -> None:
-    grading = grade(facts(channel="999", call_states=frozenset({"silent", "abandoned"}),
-                          phone_linked_to_da=True), POLICY)
+    grading = grade(
+        facts(channel="999", call_states=frozenset({"silent", "abandoned"}), phone_linked_to_da=True), POLICY
+    )
     (reason,) = grading.deciding
     assert reason.fact.startswith("abandoned/silent 999 call")
     assert "domestic abuse" in reason.fact
@@ -166,8 +204,7 @@ def test_a_domestic_abuse_reason_says_why_in_words() -> None:
 
 
 def test_an_emergency_national_definition_outranks_a_da_assessed_not_immediate() -> None:
-    grading = grade(facts(category=DA, da_not_immediate=True,
-                          indicators=frozenset({"violence"})), POLICY)
+    grading = grade(facts(category=DA, da_not_immediate=True, indicators=frozenset({"violence"})), POLICY)
     assert grading.response is E
     assert rules(grading) == {"national.violence"}
 
@@ -177,18 +214,38 @@ def test_an_emergency_national_definition_outranks_a_da_assessed_not_immediate()
 LEVEL_RULES = [
     # (levels above none, response, deciding rules, a fact fragment of the first deciding rule)
     ({"risk": "high"}, E, {"level.risk_high"}, "risk high (at least high)"),
-    ({"threat": "high", "harm": "high"}, E, {"level.threat_and_harm_high"},
-     "threat high (at least high); harm high (at least high)"),
+    (
+        {"threat": "high", "harm": "high"},
+        E,
+        {"level.threat_and_harm_high"},
+        "threat high (at least high); harm high (at least high)",
+    ),
     ({"threat": "high"}, P, {"level.any_factor_high"}, "a factor at high or above"),
-    ({"vulnerability": "medium"}, P, {"level.vulnerability_medium"},
-     "vulnerability medium (at least medium)"),
-    ({"vulnerability": "high"}, P, {"level.any_factor_high", "level.vulnerability_medium"},
-     "a factor at high or above"),
+    (
+        {"vulnerability": "medium"},
+        P,
+        {"level.vulnerability_medium"},
+        "vulnerability medium (at least medium)",
+    ),
+    (
+        {"vulnerability": "high"},
+        P,
+        {"level.any_factor_high", "level.vulnerability_medium"},
+        "a factor at high or above",
+    ),
     ({"threat": "medium"}, S, {"baseline.some_risk"}, "a factor above low"),
-    ({"threat": "medium", "harm": "medium", "risk": "medium"}, S, {"baseline.some_risk"},
-     "a factor above low"),
-    ({"threat": "low", "harm": "low", "risk": "low", "vulnerability": "low"}, R,
-     {"baseline.low"}, "every factor at low or below"),
+    (
+        {"threat": "medium", "harm": "medium", "risk": "medium"},
+        S,
+        {"baseline.some_risk"},
+        "a factor above low",
+    ),
+    (
+        {"threat": "low", "harm": "low", "risk": "low", "vulnerability": "low"},
+        R,
+        {"baseline.low"},
+        "every factor at low or below",
+    ),
     ({}, R, {"baseline.low"}, "every factor at low or below"),
 ]
 
@@ -210,7 +267,8 @@ def test_no_factor_rated_at_all_is_the_baseline_resolution() -> None:
 def test_level_rules_are_read_from_the_policy() -> None:
     files = small_policy_files()
     files["grading.json"]["level_rules"] = [
-        {"code": "risk_medium", "at_least": {"risk": "medium"}, "response": "emergency"}]
+        {"code": "risk_medium", "at_least": {"risk": "medium"}, "response": "emergency"}
+    ]
     files["grading.json"]["resolution_when_at_most"] = "none"
     policy = parse_assessment_policy(files, small_categories())
     grading = grade(facts(levels={"risk": "medium"}), policy)
@@ -234,16 +292,25 @@ def test_grade_codes_come_from_the_policy() -> None:
 
 
 def test_reasons_are_most_urgent_first_and_deciding_is_exactly_those_at_the_response() -> None:
-    grading = grade(facts(category=DA, da_not_immediate=True,
-                          indicators=frozenset({"rtc_injury", "weapon"}),
-                          levels={"threat": "high", "vulnerability": "medium"}), POLICY)
+    grading = grade(
+        facts(
+            category=DA,
+            da_not_immediate=True,
+            indicators=frozenset({"rtc_injury", "weapon"}),
+            levels={"threat": "high", "vulnerability": "medium"},
+        ),
+        POLICY,
+    )
     assert grading.response is P
     responses = [r.response for r in grading.reasons]
     assert responses == sorted(responses, reverse=True)
-    assert rules(grading) == {"da.assessed_not_immediate", "national.rtc_injury",
-                              "level.any_factor_high", "level.vulnerability_medium"}
-    assert all(r.response < grading.response for r in grading.reasons
-               if r not in grading.deciding)
+    assert rules(grading) == {
+        "da.assessed_not_immediate",
+        "national.rtc_injury",
+        "level.any_factor_high",
+        "level.vulnerability_medium",
+    }
+    assert all(r.response < grading.response for r in grading.reasons if r not in grading.deciding)
     assert [r.rule for r in grading.reasons if r.response is S] == ["baseline.some_risk"]
 
 
@@ -268,10 +335,15 @@ grading_inputs = st.builds(
 def _reordered(facts_: GradingInput, data: st.DataObject) -> GradingInput:
     def shuffled(items: frozenset[str]) -> frozenset[str]:
         return frozenset(data.draw(st.permutations(sorted(items))))
+
     order = data.draw(st.permutations(list(facts_.levels)))
     return dataclasses.replace(
-        facts_, qualifiers=shuffled(facts_.qualifiers), indicators=shuffled(facts_.indicators),
-        call_states=shuffled(facts_.call_states), levels={f: facts_.levels[f] for f in order})
+        facts_,
+        qualifiers=shuffled(facts_.qualifiers),
+        indicators=shuffled(facts_.indicators),
+        call_states=shuffled(facts_.call_states),
+        levels={f: facts_.levels[f] for f in order},
+    )
 
 
 @settings(max_examples=300, deadline=None)
@@ -286,9 +358,7 @@ def test_grading_is_deterministic_and_ignores_the_order_of_its_inputs(
 
 @settings(max_examples=300, deadline=None)
 @given(grading_inputs, st.sampled_from(sorted(INDICATORS)))
-def test_adding_a_risk_indicator_never_lowers_the_response(
-    facts_: GradingInput, indicator: str
-) -> None:
+def test_adding_a_risk_indicator_never_lowers_the_response(facts_: GradingInput, indicator: str) -> None:
     more = dataclasses.replace(facts_, indicators=facts_.indicators | {indicator})
     assert grade(more, POLICY).response >= grade(facts_, POLICY).response
 
@@ -355,8 +425,9 @@ def _thriives_imports(module: str, path: Path) -> set[str]:
             else:
                 base = node.module or ""
             found.add(base)
-            found.update(f"{base}.{alias.name}" for alias in node.names
-                         if _module_file(f"{base}.{alias.name}"))
+            found.update(
+                f"{base}.{alias.name}" for alias in node.names if _module_file(f"{base}.{alias.name}")
+            )
     return {name for name in found if name.split(".")[0] == "thriives"}
 
 
@@ -380,10 +451,15 @@ def _reachable(roots: list[str]) -> set[str]:
 def test_grading_cannot_reach_units_queues_or_resources() -> None:
     reached = _reachable([f"thriives.domain.{name}" for name in GRADING_MODULES])
     # the walk did follow imports, and the packages' __init__ files
-    assert {"thriives.domain.indicators", "thriives.domain.policy_reader",
-            "thriives.domain.categories", "thriives.domain"} <= reached
+    assert {
+        "thriives.domain.indicators",
+        "thriives.domain.policy_reader",
+        "thriives.domain.categories",
+        "thriives.domain",
+    } <= reached
     forbidden = sorted(
-        module for module in reached
+        module
+        for module in reached
         if module.startswith(("thriives.adapters", "thriives.services"))
         or any(word in module for word in ("unit", "dispatch", "resource"))
     )
@@ -393,8 +469,7 @@ def test_grading_cannot_reach_units_queues_or_resources() -> None:
 def test_the_grading_input_has_no_field_about_resources() -> None:
     names = [f.name for f in dataclasses.fields(GradingInput)]
     assert names  # a dataclass with fields
-    assert [n for n in names
-            if any(word in n for word in ("unit", "resource", "available", "queue"))] == []
+    assert [n for n in names if any(word in n for word in ("unit", "resource", "available", "queue"))] == []
 
 
 def test_grade_takes_only_the_facts_and_the_policy() -> None:

@@ -21,7 +21,9 @@ POLICY = load_category_policy()
 
 def contact(**changes: object) -> Contact:
     values: dict[str, object] = {
-        "channel": Channel.EMERGENCY, "received_at": NOW, "opening_category": "domestic_incident",
+        "channel": Channel.EMERGENCY,
+        "received_at": NOW,
+        "opening_category": "domestic_incident",
     }
     values.update(changes)
     return Contact(**values)  # type: ignore[arg-type]
@@ -45,8 +47,13 @@ def test_allowed_transitions_are_found_with_their_rules(source, target, name, ne
 
 @pytest.mark.parametrize(
     ("source", "target"),
-    [(Status.OPEN, Status.AT_SCENE), (Status.OPEN, Status.DISPATCHED), (Status.CLOSED, Status.GRADED),
-     (Status.GRADED, Status.OPEN), (Status.OPEN, Status.OPEN)],
+    [
+        (Status.OPEN, Status.AT_SCENE),
+        (Status.OPEN, Status.DISPATCHED),
+        (Status.CLOSED, Status.GRADED),
+        (Status.GRADED, Status.OPEN),
+        (Status.OPEN, Status.OPEN),
+    ],
 )
 def test_other_transitions_are_refused_naming_what_is_allowed(source, target) -> None:
     with pytest.raises(DomainError) as refused:
@@ -68,9 +75,13 @@ def test_the_transition_table_has_no_duplicates() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("+44 7700 900123", "07700900123"), ("07700-900123", "07700900123"),
-     ("(01632) 960 001", "01632960001"), ("0044 7700 900123", "07700900123"),
-     ("+33 1 23 45 67 89", "+33123456789")],
+    [
+        ("+44 7700 900123", "07700900123"),
+        ("07700-900123", "07700900123"),
+        ("(01632) 960 001", "01632960001"),
+        ("0044 7700 900123", "07700900123"),
+        ("+33 1 23 45 67 89", "+33123456789"),
+    ],
 )
 def test_phone_numbers_are_normalised(raw: str, expected: str) -> None:
     assert normalise_phone(raw) == expected
@@ -109,9 +120,15 @@ def test_a_bad_contact_is_refused_naming_the_field(changes: dict[str, object], f
 def test_a_good_contact_is_normalised_but_the_account_kept_verbatim() -> None:
     account = "  He said: 'I'll kill you'.\n  Then the line went dead.  "
     checked = validate_contact(
-        contact(postcode="th4 7qx", caller_name="  Ada Quill ", qualifiers=("domestic", "domestic"),
-                account=account, caller_phone="+447700900123"),
-        POLICY, NOW,
+        contact(
+            postcode="th4 7qx",
+            caller_name="  Ada Quill ",
+            qualifiers=("domestic", "domestic"),
+            account=account,
+            caller_phone="+447700900123",
+        ),
+        POLICY,
+        NOW,
     )
     assert checked.postcode == "TH4 7QX"
     assert checked.caller_name == "Ada Quill"

@@ -16,7 +16,8 @@ from thriives.services.accounts import LoginRefused
 def security_log(container: Container) -> list[str]:
     with container.uow() as uow:
         rows = uow.connection.execute(
-            select(audit_log.c.justification).where(audit_log.c.operation == "security")
+            select(audit_log.c.justification)
+            .where(audit_log.c.operation == "security")
             .order_by(audit_log.c.seq)
         ).all()
     return [row.justification for row in rows]
@@ -75,8 +76,7 @@ def test_demo_users_exist_only_in_demo_mode(database_url: str, clock: FakeClock)
     demo = build(test_settings(database_url, demo=True), clock=clock)
     plain = build(test_settings(database_url, demo=False), clock=clock)
     try:
-        demo.accounts.add_user("handler", "Demo Handler", Role.CALL_HANDLER, PASSWORD, clock(),
-                               is_demo=True)
+        demo.accounts.add_user("handler", "Demo Handler", Role.CALL_HANDLER, PASSWORD, clock(), is_demo=True)
         session = demo.accounts.log_in("handler", PASSWORD, clock())
         token = demo.accounts.issue_token("handler", "t", clock())
         with pytest.raises(LoginRefused):

@@ -30,9 +30,14 @@ def submission(container: Container, facts: CallFacts, **changes: Any) -> Submis
 
 
 def open_call(container: Container, actor: Actor, clock: FakeClock, **changes: Any) -> dict[str, Any]:
-    values: dict[str, Any] = {"channel": Channel.EMERGENCY, "received_at": clock(),
-                              "opening_category": "domestic_incident", "qualifiers": ("domestic",),
-                              "caller_phone": "07700900555", "account": "He is shouting again."}
+    values: dict[str, Any] = {
+        "channel": Channel.EMERGENCY,
+        "received_at": clock(),
+        "opening_category": "domestic_incident",
+        "qualifiers": ("domestic",),
+        "caller_phone": "07700900555",
+        "account": "He is shouting again.",
+    }
     values.update(changes)
     return container.incidents.open(actor, Contact(**values), clock()).incident
 
@@ -49,7 +54,8 @@ def test_a_domestic_abuse_call_is_graded_emergency_with_its_reasons(
     answers = {"da_suspect_present": "yes", "da_children_vulnerable": "children"}
     known = {k: v for k, v in answers.items() if k in container.assessment_policy.questions}
     assessed = container.assessments.assess(
-        handler, incident["reference"], submission(container, facts_of(incident), answers=known), clock())
+        handler, incident["reference"], submission(container, facts_of(incident), answers=known), clock()
+    )
     assert assessed.version == 1
     assert assessed.evaluation.final_grade == "emergency"
     assert "da.immediate_by_default" in [r.rule for r in assessed.evaluation.proposed.deciding]
@@ -73,7 +79,8 @@ def test_a_reassessment_is_a_new_version_and_history_is_kept(
     risk_high = submission(container, facts)
     ratings = dict(risk_high.ratings) | {"risk": Rating("high", "he has come back with a knife")}
     second = container.assessments.assess(
-        handler, incident["reference"], submission(container, facts, ratings=ratings), clock())
+        handler, incident["reference"], submission(container, facts, ratings=ratings), clock()
+    )
     assert second.version == 2
     history, _ = container.assessments.history(handler, incident["reference"])
     assert [h["version"] for h in history] == [1, 2]
@@ -88,17 +95,24 @@ def test_a_downgrade_needs_a_reason_and_goes_to_a_supervisor(
     incident = open_call(container, handler, clock)
     facts = facts_of(incident)
     with pytest.raises(DomainError) as refused:
-        container.assessments.assess(handler, incident["reference"],
-                                     submission(container, facts, grade="scheduled"), clock())
+        container.assessments.assess(
+            handler, incident["reference"], submission(container, facts, grade="scheduled"), clock()
+        )
     assert refused.value.field == "override_reason"
     with container.uow() as uow:
         assert uow.connection.execute(select(func.count()).select_from(assessments)).scalar_one() == 0
         assert uow.incidents.get(incident["reference"])["grade"] is None  # type: ignore[index]
     assessed = container.assessments.assess(
-        handler, incident["reference"],
-        submission(container, facts, grade="scheduled",
-                   override_reason="victim at a friend's house, suspect in custody elsewhere"),
-        clock())
+        handler,
+        incident["reference"],
+        submission(
+            container,
+            facts,
+            grade="scheduled",
+            override_reason="victim at a friend's house, suspect in custody elsewhere",
+        ),
+        clock(),
+    )
     assert assessed.evaluation.downgrade
     with container.uow() as uow:
         items = uow.assessments.review_items(incident["id"])
@@ -110,7 +124,8 @@ def test_an_upgrade_is_free(container: Container, people: People, clock: FakeClo
     handler = people()
     incident = open_call(container, handler, clock, opening_category="admin_lost_found", qualifiers=())
     assessed = container.assessments.assess(
-        handler, incident["reference"], submission(container, facts_of(incident), grade="priority"), clock())
+        handler, incident["reference"], submission(container, facts_of(incident), grade="priority"), clock()
+    )
     assert not assessed.evaluation.downgrade and assessed.evaluation.final_grade == "priority"
 
 
@@ -119,14 +134,25 @@ def test_a_silent_999_call_from_a_number_with_domestic_abuse_history_is_an_emerg
 ) -> None:
     handler = people()
     earlier = open_call(container, handler, clock)
-    container.incidents.close(handler, earlier["reference"], "domestic_incident", "attended_resolved",
-                              None, clock(), dash_exemption="victim declined")
+    container.incidents.close(
+        handler,
+        earlier["reference"],
+        "domestic_incident",
+        "attended_resolved",
+        None,
+        clock(),
+        dash_exemption="victim declined",
+    )
     clock.advance(days=40)
-    silent = open_call(container, handler, clock, opening_category="abandoned_call", qualifiers=(),
-                       account="")
+    silent = open_call(
+        container, handler, clock, opening_category="abandoned_call", qualifiers=(), account=""
+    )
     assessed = container.assessments.assess(
-        handler, silent["reference"],
-        submission(container, facts_of(silent), call_states=frozenset({"silent"})), clock())
+        handler,
+        silent["reference"],
+        submission(container, facts_of(silent), call_states=frozenset({"silent"})),
+        clock(),
+    )
     assert assessed.linked_incidents == (earlier["reference"],)
     assert assessed.evaluation.final_grade == "emergency"
     assert [r.rule for r in assessed.evaluation.proposed.deciding] == ["da.silent_call_from_linked_number"]
@@ -136,16 +162,27 @@ def test_a_cue_in_the_callers_words_is_shown_and_recorded_but_changes_nothing(
     container: Container, people: People, clock: FakeClock
 ) -> None:
     handler = people()
-    incident = open_call(container, handler, clock, opening_category="concern_for_safety", qualifiers=(),
-                         account="My ex-husband keeps turning up and I'm scared for the kids.")
+    incident = open_call(
+        container,
+        handler,
+        clock,
+        opening_category="concern_for_safety",
+        qualifiers=(),
+        account="My ex-husband keeps turning up and I'm scared for the kids.",
+    )
     assessed = container.assessments.assess(
-        handler, incident["reference"], submission(container, facts_of(incident)), clock())
+        handler, incident["reference"], submission(container, facts_of(incident)), clock()
+    )
     suggested = {q for s in assessed.suggestions for q in s.qualifiers}
     assert "domestic" in suggested
     with container.uow() as uow:
         stored = uow.incidents.get(incident["reference"])
         items = uow.assessments.review_items(incident["id"])
-    assert stored is not None and stored["qualifiers"] == [] and stored["opening_category"] == "concern_for_safety"
+    assert (
+        stored is not None
+        and stored["qualifiers"] == []
+        and stored["opening_category"] == "concern_for_safety"
+    )
     assert "categorisation_cue" in [i["kind"] for i in items]
 
 
@@ -154,8 +191,9 @@ def test_a_closed_incident_cannot_be_assessed(container: Container, people: Peop
     incident = open_call(container, handler, clock, opening_category="crime_theft", qualifiers=())
     container.incidents.close(handler, incident["reference"], "crime_theft", "crime_recorded", None, clock())
     with pytest.raises(DomainError) as refused:
-        container.assessments.assess(handler, incident["reference"],
-                                     submission(container, facts_of(incident)), clock())
+        container.assessments.assess(
+            handler, incident["reference"], submission(container, facts_of(incident)), clock()
+        )
     assert refused.value.field == "status"
 
 
@@ -166,11 +204,13 @@ def test_dash_is_scored_recorded_and_lets_a_domestic_incident_close(
     incident = open_call(container, handler, clock)
     ids = [q.id for q in container.assessment_policy.dash_questions]
     answers = {qid: ("yes" if i < 14 else "no") for i, qid in enumerate(ids)}
-    result = container.assessments.record_dash(handler, incident["reference"],
-                                               DashSubmission(answers, {}), clock())
+    result = container.assessments.record_dash(
+        handler, incident["reference"], DashSubmission(answers, {}), clock()
+    )
     assert (result.yes_count, result.level, result.marac_referral) == (14, "high", True)
-    closed = container.incidents.close(handler, incident["reference"], "domestic_incident",
-                                       "crime_recorded", None, clock())
+    closed = container.incidents.close(
+        handler, incident["reference"], "domestic_incident", "crime_recorded", None, clock()
+    )
     assert closed["status"] == "closed"
 
 
@@ -181,16 +221,25 @@ def test_a_dash_with_a_question_not_asked_is_refused_and_nothing_saved(
     incident = open_call(container, handler, clock)
     ids = [q.id for q in container.assessment_policy.dash_questions]
     with pytest.raises(DomainError) as refused:
-        container.assessments.record_dash(handler, incident["reference"],
-                                          DashSubmission({i: "no" for i in ids[:-1]}, {}), clock())
+        container.assessments.record_dash(
+            handler, incident["reference"], DashSubmission({i: "no" for i in ids[:-1]}, {}), clock()
+        )
     assert refused.value.field == f"answers.{ids[-1]}"
     assert container.assessments.history(handler, incident["reference"])[1] == []
 
 
-def test_supervisors_keep_versioned_aide_memoires(container: Container, people: People, clock: FakeClock) -> None:
+def test_supervisors_keep_versioned_aide_memoires(
+    container: Container, people: People, clock: FakeClock
+) -> None:
     supervisor, handler = people(Role.SUPERVISOR), people()
-    assert container.assessments.set_aide_memoire(supervisor, "domestic_incident", "Key word; secure", clock()) == 1
-    assert container.assessments.set_aide_memoire(supervisor, "domestic_incident", "Key word; kids", clock()) == 2
+    assert (
+        container.assessments.set_aide_memoire(supervisor, "domestic_incident", "Key word; secure", clock())
+        == 1
+    )
+    assert (
+        container.assessments.set_aide_memoire(supervisor, "domestic_incident", "Key word; kids", clock())
+        == 2
+    )
     assert container.assessments.aide_memoire("domestic_incident")["text"] == "Key word; kids"  # type: ignore[index]
     with pytest.raises(PermissionError):
         container.assessments.set_aide_memoire(handler, "domestic_incident", "mine now", clock())

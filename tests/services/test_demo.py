@@ -26,9 +26,11 @@ SMALL = 2_000
 
 def count(container: Container, table: object) -> int:
     with container.uow() as uow:
-        return int(uow.connection.execute(
-            select(func.count()).select_from(table)  # type: ignore[arg-type]
-        ).scalar_one())
+        return int(
+            uow.connection.execute(
+                select(func.count()).select_from(table)  # type: ignore[arg-type]
+            ).scalar_one()
+        )
 
 
 def test_seeding_fills_an_empty_store_in_batches(
@@ -36,9 +38,7 @@ def test_seeding_fills_an_empty_store_in_batches(
 ) -> None:
     monkeypatch.setattr(demo, "BATCH", 500)
     reports: list[tuple[int, int]] = []
-    result = seed_demo(
-        container, SEED, clock(), SMALL, lambda done, total: reports.append((done, total))
-    )
+    result = seed_demo(container, SEED, clock(), SMALL, lambda done, total: reports.append((done, total)))
     assert reports == [(500, SMALL), (1_000, SMALL), (1_500, SMALL), (2_000, SMALL)]
     assert count(container, users) == result.users == 6
     assert count(container, units) == result.units == len(build_force(SEED).units)
@@ -48,12 +48,9 @@ def test_seeding_fills_an_empty_store_in_batches(
     with container.uow() as uow:
         demo_users = uow.users.all()
         statuses = uow.connection.execute(select(incidents.c.status).distinct()).scalars().all()
-        kinds = uow.connection.execute(
-            select(events.c.kind, func.count()).group_by(events.c.kind)
-        ).all()
+        kinds = uow.connection.execute(select(events.c.kind, func.count()).group_by(events.c.kind)).all()
         imports = uow.connection.execute(
-            select(func.count()).select_from(audit_log)
-            .where(audit_log.c.record_type == "demo_import")
+            select(func.count()).select_from(audit_log).where(audit_log.c.record_type == "demo_import")
         ).scalar_one()
     assert sorted((u["username"], u["role"]) for u in demo_users) == sorted(
         (name, role.value) for name, role, _ in DEMO_USERS
@@ -80,18 +77,14 @@ def test_seeding_twice_is_refused_and_adds_nothing(container: Container, clock: 
     assert count(container, incidents) == SMALL + len(demo.LIVE_CALLS)
 
 
-def test_a_store_with_users_is_refused(
-    container: Container, people: People, clock: FakeClock
-) -> None:
+def test_a_store_with_users_is_refused(container: Container, people: People, clock: FakeClock) -> None:
     people(Role.ADMIN)
     with pytest.raises(Conflict):
         seed_demo(container, SEED, clock(), SMALL, None)
     assert count(container, incidents) == 0
 
 
-def test_each_day_is_numbered_from_one_in_time_order(
-    container: Container, clock: FakeClock
-) -> None:
+def test_each_day_is_numbered_from_one_in_time_order(container: Container, clock: FakeClock) -> None:
     seed_demo(container, SEED, clock(), SMALL, None)
     with container.uow() as uow:
         rows = uow.connection.execute(
@@ -120,11 +113,11 @@ def test_a_live_incident_on_a_seeded_day_takes_the_next_number(
         ).scalar_one()
         day = latest.astimezone(zone).date()
         seeded = uow.connection.execute(
-            select(func.count()).select_from(incidents)
-            .where(incidents.c.reference.like(f"%-{day:%y%m%d}-%"))
+            select(func.count()).select_from(incidents).where(incidents.c.reference.like(f"%-{day:%y%m%d}-%"))
         ).scalar_one()
-    contact = Contact(Channel.NON_EMERGENCY, latest, "asb_noise", asb_qualifier="nuisance",
-                      account="Music still loud.")
+    contact = Contact(
+        Channel.NON_EMERGENCY, latest, "asb_noise", asb_qualifier="nuisance", account="Music still loud."
+    )
     opened = container.incidents.open(people(Role.CALL_HANDLER), contact, clock())
     prefix = container.settings.reference_prefix
     assert opened.incident["reference"] == format_reference(prefix, day, seeded + 1)

@@ -18,8 +18,12 @@ from thriives.services.audit import verify_audit
 
 def call(clock: FakeClock, **changes: object) -> Contact:
     values: dict[str, object] = {
-        "channel": Channel.EMERGENCY, "received_at": clock(), "opening_category": "domestic_incident",
-        "qualifiers": ("domestic",), "caller_name": "Ada Quill", "caller_phone": "07700900123",
+        "channel": Channel.EMERGENCY,
+        "received_at": clock(),
+        "opening_category": "domestic_incident",
+        "qualifiers": ("domestic",),
+        "caller_name": "Ada Quill",
+        "caller_phone": "07700900123",
         "account": "Please come quickly.",
     }
     values.update(changes)
@@ -73,9 +77,7 @@ def test_references_have_no_daily_cap(container: Container, people: People, cloc
     actor = people()
     with container.uow(write=True) as uow:
         uow.references.next("261126")
-        uow.connection.execute(
-            text("UPDATE reference_counters SET last_number = 99998")
-        )
+        uow.connection.execute(text("UPDATE reference_counters SET last_number = 99998"))
         uow.commit()
     first = container.incidents.open(actor, call(clock), clock()).incident["reference"]
     second = container.incidents.open(actor, call(clock), clock()).incident["reference"]
@@ -88,24 +90,46 @@ def test_every_change_writes_its_event_and_audit_entry_together(
     actor = people(Role.SUPERVISOR)
     reference = container.incidents.open(actor, call(clock), clock()).incident["reference"]
     container.incidents.change_status(actor, reference, Status.GRADED, None, clock())
-    container.incidents.recategorise(actor, reference, "concern_for_safety", ("vulnerable_adult",),
-                                     None, "caller clarified: no partner involved", clock())
+    container.incidents.recategorise(
+        actor,
+        reference,
+        "concern_for_safety",
+        ("vulnerable_adult",),
+        None,
+        "caller clarified: no partner involved",
+        clock(),
+    )
     container.incidents.close(actor, reference, "concern_for_safety", "advice_given", None, clock())
     container.incidents.change_status(actor, reference, Status.OPEN, "caller rang back", clock())
     _, timeline = container.incidents.view(actor, reference, clock())
     assert [e["kind"] for e in timeline] == [
-        "incident.opened", "incident.grade", "incident.recategorised", "incident.closed",
-        "incident.reopen"]
+        "incident.opened",
+        "incident.grade",
+        "incident.recategorised",
+        "incident.closed",
+        "incident.reopen",
+    ]
     recategorised = timeline[2]["data"]
     assert recategorised["before"]["opening_category"] == "domestic_incident"
     assert recategorised["after"]["opening_category"] == "concern_for_safety"
     assert recategorised["reason"] == "caller clarified: no partner involved"
     with container.uow() as uow:
-        operations = [row.operation for row in uow.connection.execute(
-            select(audit_log.c.operation).where(audit_log.c.record_id == reference)
-            .order_by(audit_log.c.seq))]
-    assert operations == ["collection", "alteration", "alteration", "alteration", "alteration",
-                          "consultation"]
+        operations = [
+            row.operation
+            for row in uow.connection.execute(
+                select(audit_log.c.operation)
+                .where(audit_log.c.record_id == reference)
+                .order_by(audit_log.c.seq)
+            )
+        ]
+    assert operations == [
+        "collection",
+        "alteration",
+        "alteration",
+        "alteration",
+        "alteration",
+        "consultation",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -136,8 +160,15 @@ def test_a_refused_change_leaves_the_incident_exactly_as_it_was(
 def test_reopening_needs_a_supervisor(container: Container, people: People, clock: FakeClock) -> None:
     handler = people()
     reference = container.incidents.open(handler, call(clock), clock()).incident["reference"]
-    container.incidents.close(handler, reference, "domestic_incident", "advice_given", None, clock(),
-                              dash_exemption="caller withdrew before DASH")
+    container.incidents.close(
+        handler,
+        reference,
+        "domestic_incident",
+        "advice_given",
+        None,
+        clock(),
+        dash_exemption="caller withdrew before DASH",
+    )
     with pytest.raises(PermissionError):
         container.incidents.change_status(handler, reference, Status.OPEN, "rang back", clock())
 
@@ -161,13 +192,18 @@ def test_viewing_an_incident_is_audited_as_a_consultation(
     reference = container.incidents.open(handler, call(clock), clock()).incident["reference"]
     container.incidents.view(actor, reference, clock(), justification="safeguarding review")
     with container.uow() as uow:
-        row = uow.connection.execute(
-            select(audit_log).order_by(audit_log.c.seq.desc()).limit(1)).one()
+        row = uow.connection.execute(select(audit_log).order_by(audit_log.c.seq.desc()).limit(1)).one()
     assert (row.actor, row.operation, row.record_id, row.justification) == (
-        actor.username, "consultation", reference, "safeguarding review")
+        actor.username,
+        "consultation",
+        reference,
+        "safeguarding review",
+    )
 
 
-def test_roles_without_the_permission_are_refused(container: Container, people: People, clock: FakeClock) -> None:
+def test_roles_without_the_permission_are_refused(
+    container: Container, people: People, clock: FakeClock
+) -> None:
     analyst: Actor = people(Role.ANALYST)
     with pytest.raises(PermissionError):
         container.incidents.open(analyst, call(clock), clock())

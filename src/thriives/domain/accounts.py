@@ -35,17 +35,37 @@ class Permission(StrEnum):
 _P = Permission
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CALL_HANDLER: frozenset(
-        {_P.OPEN_INCIDENT, _P.VIEW_QUEUE, _P.VIEW_INCIDENT, _P.UPDATE_INCIDENT, _P.CLOSE_INCIDENT,
-         _P.ASSESS_INCIDENT}
+        {
+            _P.OPEN_INCIDENT,
+            _P.VIEW_QUEUE,
+            _P.VIEW_INCIDENT,
+            _P.UPDATE_INCIDENT,
+            _P.CLOSE_INCIDENT,
+            _P.ASSESS_INCIDENT,
+        }
     ),
     Role.DISPATCHER: frozenset(
-        {_P.OPEN_INCIDENT, _P.VIEW_QUEUE, _P.VIEW_INCIDENT, _P.UPDATE_INCIDENT, _P.CLOSE_INCIDENT,
-         _P.ASSESS_INCIDENT}
+        {
+            _P.OPEN_INCIDENT,
+            _P.VIEW_QUEUE,
+            _P.VIEW_INCIDENT,
+            _P.UPDATE_INCIDENT,
+            _P.CLOSE_INCIDENT,
+            _P.ASSESS_INCIDENT,
+        }
     ),
     Role.SUPERVISOR: frozenset(
-        {_P.OPEN_INCIDENT, _P.VIEW_QUEUE, _P.VIEW_INCIDENT, _P.UPDATE_INCIDENT,
-         _P.CLOSE_INCIDENT, _P.REOPEN_INCIDENT, _P.VERIFY_AUDIT, _P.ASSESS_INCIDENT,
-         _P.MANAGE_AIDE_MEMOIRES}
+        {
+            _P.OPEN_INCIDENT,
+            _P.VIEW_QUEUE,
+            _P.VIEW_INCIDENT,
+            _P.UPDATE_INCIDENT,
+            _P.CLOSE_INCIDENT,
+            _P.REOPEN_INCIDENT,
+            _P.VERIFY_AUDIT,
+            _P.ASSESS_INCIDENT,
+            _P.MANAGE_AIDE_MEMOIRES,
+        }
     ),
     Role.PUBLIC_PROTECTION: frozenset({_P.VIEW_QUEUE, _P.VIEW_INCIDENT}),
     Role.ANALYST: frozenset({_P.VIEW_QUEUE}),
@@ -79,9 +99,7 @@ class LockoutPolicy:
     lock_for: timedelta
 
 
-def after_failed_login(
-    failures: int, now: datetime, policy: LockoutPolicy
-) -> tuple[int, datetime | None]:
+def after_failed_login(failures: int, now: datetime, policy: LockoutPolicy) -> tuple[int, datetime | None]:
     """Count one more failure; return the new count and the time the lock ends, if locked."""
     failures += 1
     if failures >= policy.max_failures:

@@ -83,13 +83,17 @@ class Evaluation:
 
 
 def applicable_sets(facts: CallFacts, policy: AssessmentPolicy) -> tuple[str, ...]:
-    return tuple(code for code, s in policy.question_sets.items()
-                 if s.applies(facts.category, facts.qualifiers))
+    return tuple(
+        code for code, s in policy.question_sets.items() if s.applies(facts.category, facts.qualifiers)
+    )
 
 
 def advice_due(facts: CallFacts, policy: AssessmentPolicy) -> tuple[str, ...]:
-    return tuple(a.code for a in policy.advice
-                 if facts.category in a.categories or facts.qualifiers & set(a.qualifiers))
+    return tuple(
+        a.code
+        for a in policy.advice
+        if facts.category in a.categories or facts.qualifiers & set(a.qualifiers)
+    )
 
 
 def _text(value: str | None, name: str, required: bool) -> str | None:
@@ -119,8 +123,10 @@ def check(submission: Submission, policy: AssessmentPolicy) -> Model:
     for question_id, answer in submission.answers.items():
         question = policy.questions.get(question_id)
         if question is None:
-            raise DomainError(f"{question_id[:40]!r} is not a question in policy {policy.version}",
-                              f"answers.{question_id[:40]}")
+            raise DomainError(
+                f"{question_id[:40]!r} is not a question in policy {policy.version}",
+                f"answers.{question_id[:40]}",
+            )
         if answer not in question.answers:
             raise DomainError(f"must be one of {', '.join(question.answers)}", f"answers.{question_id}")
     for indicator in submission.indicators:
@@ -162,12 +168,19 @@ def evaluate(submission: Submission, facts: CallFacts, policy: AssessmentPolicy)
             raised.append(cause)
     levels = {factor: level for factor, (level, _) in least.items()}
     is_da = is_domestic_abuse(facts.category, facts.qualifiers, policy)
-    proposed = grade(GradingInput(
-        category=facts.category, qualifiers=facts.qualifiers, channel=facts.channel,
-        indicators=frozenset(indicators), levels=levels, call_states=submission.call_states,
-        phone_linked_to_da=facts.phone_linked_to_da,
-        da_not_immediate=is_da and bool((submission.da_not_immediate_reason or "").strip()),
-    ), policy)
+    proposed = grade(
+        GradingInput(
+            category=facts.category,
+            qualifiers=facts.qualifiers,
+            channel=facts.channel,
+            indicators=frozenset(indicators),
+            levels=levels,
+            call_states=submission.call_states,
+            phone_linked_to_da=facts.phone_linked_to_da,
+            da_not_immediate=is_da and bool((submission.da_not_immediate_reason or "").strip()),
+        ),
+        policy,
+    )
     final = submission.grade or proposed.grade
     final_grade = policy.grade(final)
     assert final_grade is not None  # checked above
@@ -179,11 +192,19 @@ def evaluate(submission: Submission, facts: CallFacts, policy: AssessmentPolicy)
     if missing:
         raise DomainError("record whether this advice was given", f"advice.{missing[0]}")
     answered = set(submission.answers)
-    unanswered = tuple(q.id for code in sets for q in policy.question_sets[code].questions
-                       if q.id not in answered)
+    unanswered = tuple(
+        q.id for code in sets for q in policy.question_sets[code].questions if q.id not in answered
+    )
     return Evaluation(
-        model=model.code, levels=levels, raised=tuple(raised), indicators=frozenset(indicators),
-        question_sets=sets, unanswered=unanswered, proposed=proposed, final_grade=final,
-        downgrade=downgrade, advice_due=due,
+        model=model.code,
+        levels=levels,
+        raised=tuple(raised),
+        indicators=frozenset(indicators),
+        question_sets=sets,
+        unanswered=unanswered,
+        proposed=proposed,
+        final_grade=final,
+        downgrade=downgrade,
+        advice_due=due,
         advice_not_given=tuple(code for code in due if not submission.advice[code].given),
     )

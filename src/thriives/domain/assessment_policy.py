@@ -163,9 +163,17 @@ def parse_assessment_policy(files: Mapping[str, Any], categories: CategoryPolicy
     cues = _cues(readers["cues.json"], categories, sets, problems)
     problems.raise_if_any()
     return AssessmentPolicy(
-        version=version, levels=levels, level_labels=labels, models=models,
-        default_model=default_model, question_sets=sets, questions=questions,
-        advice=advice, cues=cues, **grading, **dash,
+        version=version,
+        levels=levels,
+        level_labels=labels,
+        models=models,
+        default_model=default_model,
+        question_sets=sets,
+        questions=questions,
+        advice=advice,
+        cues=cues,
+        **grading,
+        **dash,
     )
 
 
@@ -189,8 +197,15 @@ def _models(top: Reader, problems: Problems) -> dict[str, Model]:
         factors = []
         for f in item.items("factors"):
             f.only("code", "name", "definition", "prompt", "rationale_required")
-            factors.append(Factor(f.code("code"), f.text("name", limit=60), f.text("definition"),
-                                  f.text("prompt"), f.flag("rationale_required", True)))
+            factors.append(
+                Factor(
+                    f.code("code"),
+                    f.text("name", limit=60),
+                    f.text("definition"),
+                    f.text("prompt"),
+                    f.flag("rationale_required", True),
+                )
+            )
         unique([f.code for f in factors], f"{item.path}.factors", problems)
         code = item.code("code")
         if code in models:
@@ -200,7 +215,10 @@ def _models(top: Reader, problems: Problems) -> dict[str, Model]:
 
 
 def _question_sets(
-    top: Reader, categories: CategoryPolicy, factors: list[str], levels: tuple[str, ...],
+    top: Reader,
+    categories: CategoryPolicy,
+    factors: list[str],
+    levels: tuple[str, ...],
     problems: Problems,
 ) -> dict[str, QuestionSet]:
     top.only("sets")
@@ -224,7 +242,9 @@ def _question_sets(
                         problems.add(f"{raises.path}.{factor}", f"must be one of {', '.join(levels)}")
                     else:
                         raised[factor] = level
-                effects.append(Effect(e.one_of("when", answers), e.codes("indicators", list(INDICATORS)), raised))
+                effects.append(
+                    Effect(e.one_of("when", answers), e.codes("indicators", list(INDICATORS)), raised)
+                )
             question_id = q.code("id")
             seen_ids.append(question_id)
             questions.append(Question(question_id, q.text("text", limit=300), answers, tuple(effects)))
@@ -232,14 +252,21 @@ def _question_sets(
         if code in sets:
             problems.add(f"{item.path}.code", f"{code!r} is listed twice")
         sets[code] = QuestionSet(
-            code, item.text("title", limit=80), item.codes("categories", list(categories.categories)),
-            item.codes("qualifiers", list(categories.qualifiers)), tuple(questions))
+            code,
+            item.text("title", limit=80),
+            item.codes("categories", list(categories.categories)),
+            item.codes("qualifiers", list(categories.qualifiers)),
+            tuple(questions),
+        )
     unique(seen_ids, "sets[].questions[].id", problems)
     return sets
 
 
 def _grading(
-    top: Reader, categories: CategoryPolicy, factors: list[str], levels: tuple[str, ...],
+    top: Reader,
+    categories: CategoryPolicy,
+    factors: list[str],
+    levels: tuple[str, ...],
     problems: Problems,
 ) -> dict[str, Any]:
     top.only("grades", "level_rules", "resolution_when_at_most", "domestic_abuse")
@@ -250,10 +277,13 @@ def _grading(
         target = item.child("target_minutes") if item.data.get("target_minutes") is not None else None
         urban = int(target.number("urban", 1, 10_080)) if target else None
         rural = int(target.number("rural", 1, 10_080)) if target else None
-        grades.append(Grade(item.code("code"), item.text("name", limit=40), Response[response.upper()],
-                            urban, rural))
+        grades.append(
+            Grade(item.code("code"), item.text("name", limit=40), Response[response.upper()], urban, rural)
+        )
     if sorted(g.response for g in grades) != sorted(Response):
-        problems.add("grades", "must name each response exactly once: " + ", ".join(r.name.lower() for r in Response))
+        problems.add(
+            "grades", "must name each response exactly once: " + ", ".join(r.name.lower() for r in Response)
+        )
     unique([g.code for g in grades], "grades", problems)
     grades.sort(key=lambda g: -g.response)
     rules = []
@@ -273,7 +303,8 @@ def _grading(
     da = top.child("domestic_abuse")
     da.only("categories", "qualifiers")
     return {
-        "grades": tuple(grades), "level_rules": tuple(rules),
+        "grades": tuple(grades),
+        "level_rules": tuple(rules),
         "resolution_when_at_most": top.one_of("resolution_when_at_most", levels or ("none",)),
         "da_categories": da.codes("categories", list(categories.categories)),
         "da_qualifiers": da.codes("qualifiers", list(categories.qualifiers)),
@@ -299,15 +330,21 @@ def _advice(top: Reader, categories: CategoryPolicy, problems: Problems) -> tupl
     advice = []
     for item in top.items("prompts"):
         item.only("code", "text", "categories", "qualifiers")
-        advice.append(Advice(item.code("code"), item.text("text", limit=500),
-                             item.codes("categories", list(categories.categories)),
-                             item.codes("qualifiers", list(categories.qualifiers))))
+        advice.append(
+            Advice(
+                item.code("code"),
+                item.text("text", limit=500),
+                item.codes("categories", list(categories.categories)),
+                item.codes("qualifiers", list(categories.qualifiers)),
+            )
+        )
     unique([a.code for a in advice], "prompts", problems)
     return tuple(advice)
 
 
-def _cues(top: Reader, categories: CategoryPolicy, sets: Mapping[str, QuestionSet],
-          problems: Problems) -> tuple[Cue, ...]:
+def _cues(
+    top: Reader, categories: CategoryPolicy, sets: Mapping[str, QuestionSet], problems: Problems
+) -> tuple[Cue, ...]:
     top.only("cues")
     cues = []
     for item in top.items("cues"):
@@ -318,9 +355,15 @@ def _cues(top: Reader, categories: CategoryPolicy, sets: Mapping[str, QuestionSe
                 patterns.append(re.compile(text, re.IGNORECASE))
             except re.error as error:
                 problems.add(f"{item.path}.patterns[{index}]", f"is not a valid pattern ({error})")
-        cues.append(Cue(item.code("code"), item.text("label", limit=120), tuple(patterns),
-                        item.codes("qualifiers", list(categories.qualifiers)),
-                        item.codes("question_sets", list(sets))))
+        cues.append(
+            Cue(
+                item.code("code"),
+                item.text("label", limit=120),
+                tuple(patterns),
+                item.codes("qualifiers", list(categories.qualifiers)),
+                item.codes("question_sets", list(sets)),
+            )
+        )
     unique([c.code for c in cues], "cues", problems)
     return tuple(cues)
 

@@ -61,8 +61,17 @@ def seal(
 ) -> str:
     """The hash of an entry, given the hash of the one before it."""
     body = json.dumps(
-        [seq, at.isoformat(timespec="microseconds"), actor, operation, record_type,
-         record_id, justification, detail, prev_hash],
+        [
+            seq,
+            at.isoformat(timespec="microseconds"),
+            actor,
+            operation,
+            record_type,
+            record_id,
+            justification,
+            detail,
+            prev_hash,
+        ],
         separators=(",", ":"),
         ensure_ascii=False,
     )
@@ -75,9 +84,7 @@ class Finding:
     problem: str
 
 
-def verify_chain(
-    entries: Iterable[AuditEntry], head_seq: int, head_hash: str
-) -> list[Finding]:
+def verify_chain(entries: Iterable[AuditEntry], head_seq: int, head_hash: str) -> list[Finding]:
     """Check a chain read in storage order; return every problem found (empty when intact).
 
     1. Sequence numbers must run 1, 2, 3, ... with no gap, repeat or reordering.
@@ -92,14 +99,19 @@ def verify_chain(
     for entry in entries:
         if entry.seq != expected_seq:
             kind = "missing or reordered" if entry.seq > expected_seq else "repeated or reordered"
-            findings.append(
-                Finding(entry.seq, f"expected entry {expected_seq}, found {entry.seq} ({kind})")
-            )
+            findings.append(Finding(entry.seq, f"expected entry {expected_seq}, found {entry.seq} ({kind})"))
         if entry.prev_hash != prev:
             findings.append(Finding(entry.seq, "does not link to the entry before it"))
         recomputed = seal(
-            entry.seq, entry.at, entry.actor, entry.operation, entry.record_type,
-            entry.record_id, entry.justification, entry.detail, entry.prev_hash,
+            entry.seq,
+            entry.at,
+            entry.actor,
+            entry.operation,
+            entry.record_type,
+            entry.record_id,
+            entry.justification,
+            entry.detail,
+            entry.prev_hash,
         )
         if recomputed != entry.hash:
             findings.append(Finding(entry.seq, "its fields do not match its hash (edited)"))

@@ -47,9 +47,7 @@ class CategoryPolicy:
 
     def require_closure_reason(self, code: str, name: str) -> None:
         if code not in self.closure_reasons:
-            raise DomainError(
-                f"{code[:40]!r} is not a closure reason in policy {self.version}", name
-            )
+            raise DomainError(f"{code[:40]!r} is not a closure reason in policy {self.version}", name)
 
     def require_asb_qualifier(self, category_code: str, asb_qualifier: str | None) -> None:
         """NSIR: an ASB incident carries exactly one of personal, nuisance, environmental."""

@@ -45,8 +45,9 @@ def score_dash(submission: DashSubmission, policy: AssessmentPolicy) -> DashResu
     for question_id in ids:
         answer = submission.answers.get(question_id)
         if answer is None:
-            raise DomainError("ask every question; record not known if the victim cannot say",
-                              f"answers.{question_id}")
+            raise DomainError(
+                "ask every question; record not known if the victim cannot say", f"answers.{question_id}"
+            )
         if answer not in DASH_ANSWERS:
             raise DomainError(f"must be one of {', '.join(DASH_ANSWERS)}", f"answers.{question_id}")
     for question_id, comment in submission.comments.items():
@@ -61,8 +62,9 @@ def score_dash(submission: DashSubmission, policy: AssessmentPolicy) -> DashResu
         score_level = "medium"
     else:
         score_level = "standard"
-    reasons = [f"{yes} yes answers: {score_level} "
-               f"(high at {policy.dash_high_at}, medium at {policy.dash_medium_at})"]
+    reasons = [
+        f"{yes} yes answers: {score_level} (high at {policy.dash_high_at}, medium at {policy.dash_medium_at})"
+    ]
     level, basis = score_level, "score"
     if submission.override_level is not None and submission.override_level != score_level:
         if submission.override_level not in DASH_LEVELS:

@@ -128,46 +128,138 @@ class DemoForce:
 
 # District code, name, kind, and its stations: code, town, latitude, longitude.
 _LAYOUT: tuple[tuple[str, str, str, tuple[tuple[str, str, float, float], ...]], ...] = (
-    ("TBR", "Thornbridge", "urban", (
-        ("TBC", "Thornbridge", 52.31, -1.46), ("COL", "Collerby", 52.34, -1.50),
-        ("WEX", "Wexholme", 52.28, -1.41))),
-    ("ASV", "Ashvale", "urban", (
-        ("ASH", "Ashvale", 52.46, -1.72), ("BRN", "Brindlecote", 52.49, -1.67))),
+    (
+        "TBR",
+        "Thornbridge",
+        "urban",
+        (
+            ("TBC", "Thornbridge", 52.31, -1.46),
+            ("COL", "Collerby", 52.34, -1.50),
+            ("WEX", "Wexholme", 52.28, -1.41),
+        ),
+    ),
+    ("ASV", "Ashvale", "urban", (("ASH", "Ashvale", 52.46, -1.72), ("BRN", "Brindlecote", 52.49, -1.67))),
     ("MRL", "Marlcaster", "urban", (("MRL", "Marlcaster", 52.13, -1.31),)),
-    ("FEN", "Fenwold", "rural", (
-        ("FEN", "Fenwold Magna", 52.55, -1.16), ("OXL", "Oxlade", 52.51, -1.26),
-        ("HRN", "Little Harnby", 52.57, -1.06))),
-    ("HTM", "Hartmoor", "rural", (
-        ("HTM", "Hartmoor", 52.06, -1.80), ("DNS", "Dunsley Cross", 52.11, -1.69))),
-    ("WYC", "Wychdale", "rural", (
-        ("WYC", "Wychdale", 52.40, -1.11), ("SAL", "Sallowby", 52.36, -1.21),
-        ("QHM", "Quillhampton", 52.44, -1.04))),
+    (
+        "FEN",
+        "Fenwold",
+        "rural",
+        (
+            ("FEN", "Fenwold Magna", 52.55, -1.16),
+            ("OXL", "Oxlade", 52.51, -1.26),
+            ("HRN", "Little Harnby", 52.57, -1.06),
+        ),
+    ),
+    ("HTM", "Hartmoor", "rural", (("HTM", "Hartmoor", 52.06, -1.80), ("DNS", "Dunsley Cross", 52.11, -1.69))),
+    (
+        "WYC",
+        "Wychdale",
+        "rural",
+        (
+            ("WYC", "Wychdale", 52.40, -1.11),
+            ("SAL", "Sallowby", 52.36, -1.21),
+            ("QHM", "Quillhampton", 52.44, -1.04),
+        ),
+    ),
 )
 _FIRST_NAMES = (
-    "Alex", "Avery", "Billie", "Blake", "Cameron", "Casey", "Charlie", "Dana", "Drew", "Eden",
-    "Ellis", "Emery", "Finley", "Frankie", "Glen", "Harper", "Hayden", "Jamie", "Jesse", "Jordan",
-    "Kai", "Kit", "Lee", "Logan", "Marley", "Max", "Morgan", "Nico", "Parker", "Quinn", "Reese",
-    "Remy", "Riley", "Robin", "Rowan", "Sam", "Sasha", "Sky", "Taylor", "Toni",
+    "Alex",
+    "Avery",
+    "Billie",
+    "Blake",
+    "Cameron",
+    "Casey",
+    "Charlie",
+    "Dana",
+    "Drew",
+    "Eden",
+    "Ellis",
+    "Emery",
+    "Finley",
+    "Frankie",
+    "Glen",
+    "Harper",
+    "Hayden",
+    "Jamie",
+    "Jesse",
+    "Jordan",
+    "Kai",
+    "Kit",
+    "Lee",
+    "Logan",
+    "Marley",
+    "Max",
+    "Morgan",
+    "Nico",
+    "Parker",
+    "Quinn",
+    "Reese",
+    "Remy",
+    "Riley",
+    "Robin",
+    "Rowan",
+    "Sam",
+    "Sasha",
+    "Sky",
+    "Taylor",
+    "Toni",
 )
 # Surnames and street names are made of invented parts, so the combinations are fictional.
 _SURNAME_PARTS = (
-    ("Ash", "Brack", "Cold", "Dun", "Fen", "Garr", "Hal", "Kell", "Lamb", "Marl", "Nor",
-     "Orr", "Pell", "Quill", "Rook", "Sall", "Tarn", "Vell", "Wick", "Yarr"),
+    (
+        "Ash",
+        "Brack",
+        "Cold",
+        "Dun",
+        "Fen",
+        "Garr",
+        "Hal",
+        "Kell",
+        "Lamb",
+        "Marl",
+        "Nor",
+        "Orr",
+        "Pell",
+        "Quill",
+        "Rook",
+        "Sall",
+        "Tarn",
+        "Vell",
+        "Wick",
+        "Yarr",
+    ),
     ("bury", "combe", "dale", "forth", "ham", "ley", "mere", "ridge", "stone", "wood"),
 )
 _STREET_PARTS = (
-    ("Alder", "Beacon", "Chantry", "Copper", "Dovecote", "Ferrier", "Gorse", "Heron", "Kiln",
-     "Larch", "Maltings", "Mill", "Orchard", "Pound", "Quarry", "Rope", "Sedge", "Tanner",
-     "Teasel", "Weir"),
+    (
+        "Alder",
+        "Beacon",
+        "Chantry",
+        "Copper",
+        "Dovecote",
+        "Ferrier",
+        "Gorse",
+        "Heron",
+        "Kiln",
+        "Larch",
+        "Maltings",
+        "Mill",
+        "Orchard",
+        "Pound",
+        "Quarry",
+        "Rope",
+        "Sedge",
+        "Tanner",
+        "Teasel",
+        "Weir",
+    ),
     ("Lane", "Road", "Street", "Close", "Way", "Avenue", "Grove", "Row", "Walk", "Court"),
 )
 _INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # the letters Royal Mail uses in an inward code
 # Per station: (unit type, call-sign letter, how many, skills and their chances).
 _LOCAL_UNITS = (
-    ("response", "R", {"urban": 4, "rural": 3},
-     (("taser", 0.45), ("public_order", 0.2), ("welsh", 0.03))),
-    ("neighbourhood", "N", {"urban": 2, "rural": 2},
-     (("da_trained", 0.2), ("bsl", 0.05), ("welsh", 0.05))),
+    ("response", "R", {"urban": 4, "rural": 3}, (("taser", 0.45), ("public_order", 0.2), ("welsh", 0.03))),
+    ("neighbourhood", "N", {"urban": 2, "rural": 2}, (("da_trained", 0.2), ("bsl", 0.05), ("welsh", 0.05))),
 )
 # Force-wide units, based at these stations.
 _SPECIALIST_UNITS = (
@@ -195,9 +287,7 @@ def build_force(seed: int) -> DemoForce:
     return DemoForce(FORCE_NAME, districts, stations, units, _population(rng, stations, kinds))
 
 
-def _units(
-    rng: random.Random, stations: tuple[Station, ...], kinds: Mapping[str, str]
-) -> tuple[Unit, ...]:
+def _units(rng: random.Random, stations: tuple[Station, ...], kinds: Mapping[str, str]) -> tuple[Unit, ...]:
     """Call signs are TH-<letter><station number><n>, e.g. TH-R21: response unit 1 of station 2."""
     number = {s.code: index for index, s in enumerate(stations, start=1)}
     units: list[Unit] = []
@@ -220,9 +310,7 @@ def _units(
     return tuple(units)
 
 
-def _population(
-    rng: random.Random, stations: tuple[Station, ...], kinds: Mapping[str, str]
-) -> Population:
+def _population(rng: random.Random, stations: tuple[Station, ...], kinds: Mapping[str, str]) -> Population:
     """Streets in each town, households on them, people in households, then the DA cases
     and repeat callers, who get mobiles first so that they can always be called back."""
     streets = _streets(rng, stations, kinds)
@@ -267,9 +355,7 @@ def _surname(rng: random.Random) -> str:
     return rng.choice(_SURNAME_PARTS[0]) + rng.choice(_SURNAME_PARTS[1])
 
 
-def _streets(
-    rng: random.Random, stations: tuple[Station, ...], kinds: Mapping[str, str]
-) -> list[Street]:
+def _streets(rng: random.Random, stations: tuple[Station, ...], kinds: Mapping[str, str]) -> list[Street]:
     """Twelve streets a town, each one postcode unit in the town's own TH district."""
     streets: list[Street] = []
     names = [f"{a} {b}" for a in _STREET_PARTS[0] for b in _STREET_PARTS[1]]
@@ -281,8 +367,16 @@ def _streets(
         for name, inward in zip(rng.sample(names, 12), inwards, strict=True):
             lat = min(max(rng.gauss(station.latitude, spread), LATITUDES[0]), LATITUDES[1])
             lon = min(max(rng.gauss(station.longitude, spread), LONGITUDES[0]), LONGITUDES[1])
-            streets.append(Street(name, station.name, station.district_code,
-                                  f"TH{outward} {inward}", round(lat, 5), round(lon, 5)))
+            streets.append(
+                Street(
+                    name,
+                    station.name,
+                    station.district_code,
+                    f"TH{outward} {inward}",
+                    round(lat, 5),
+                    round(lon, 5),
+                )
+            )
     return streets
 
 

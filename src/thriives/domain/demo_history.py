@@ -49,8 +49,32 @@ class PastIncident:
 
 
 _CHANNELS = {Channel.EMERGENCY: 35, Channel.NON_EMERGENCY: 45, Channel.ONLINE: 15, Channel.OTHER: 5}
-_HOURLY = (3.0, 2.4, 1.8, 1.3, 1.0, 1.0, 1.4, 2.2, 3.0, 3.6, 3.9, 4.1,
-           4.3, 4.4, 4.6, 5.0, 5.4, 5.6, 5.6, 5.5, 5.2, 4.8, 4.3, 3.6)  # local hour
+_HOURLY = (
+    3.0,
+    2.4,
+    1.8,
+    1.3,
+    1.0,
+    1.0,
+    1.4,
+    2.2,
+    3.0,
+    3.6,
+    3.9,
+    4.1,
+    4.3,
+    4.4,
+    4.6,
+    5.0,
+    5.4,
+    5.6,
+    5.6,
+    5.5,
+    5.2,
+    4.8,
+    4.3,
+    3.6,
+)  # local hour
 _WEEKDAY = (0.95, 0.93, 0.95, 0.98, 1.08, 1.12, 0.99)  # Monday first
 # Relative demand per category and what a caller might say. A code missing here gets
 # weight 1 and a plain account; a code here but not in the force's policy is never used.
@@ -88,40 +112,99 @@ _CATEGORIES: dict[str, tuple[float, str]] = {
 _PLAIN_ACCOUNT = "Caller reports a matter on {place}; details taken."
 # How much more (or less) likely a category is on a channel than on average.
 _CHANNEL_BIAS: dict[str, dict[str, float]] = {
-    Channel.EMERGENCY: {"crime_violence": 3, "crime_robbery": 3, "crime_burglary": 2,
-                        "domestic_incident": 3, "concern_for_safety": 2, "missing_person": 2,
-                        "sudden_death": 3, "firearms_incident": 4, "rtc_injury": 4,
-                        "abandoned_call": 4},
-    Channel.ONLINE: {"crime_fraud": 4, "crime_theft": 2, "crime_vehicle": 2, "asb_noise": 2,
-                     "asb_neighbours": 2, "admin_lost_found": 3, "sudden_death": 0,
-                     "firearms_incident": 0, "rtc_injury": 0, "abandoned_call": 0},
+    Channel.EMERGENCY: {
+        "crime_violence": 3,
+        "crime_robbery": 3,
+        "crime_burglary": 2,
+        "domestic_incident": 3,
+        "concern_for_safety": 2,
+        "missing_person": 2,
+        "sudden_death": 3,
+        "firearms_incident": 4,
+        "rtc_injury": 4,
+        "abandoned_call": 4,
+    },
+    Channel.ONLINE: {
+        "crime_fraud": 4,
+        "crime_theft": 2,
+        "crime_vehicle": 2,
+        "asb_noise": 2,
+        "asb_neighbours": 2,
+        "admin_lost_found": 3,
+        "sudden_death": 0,
+        "firearms_incident": 0,
+        "rtc_injury": 0,
+        "abandoned_call": 0,
+    },
     Channel.NON_EMERGENCY: {"abandoned_call": 0, "firearms_incident": 0.2},
     Channel.OTHER: {"abandoned_call": 0},
 }
 _DEFAULT_BIAS = {Channel.EMERGENCY: 0.5, Channel.ONLINE: 0.5}
 # Where the caller usually is: these happen at the caller's home, the rest out and about.
-_AT_HOME = ("crime_burglary", "asb_neighbours", "asb_malicious_comms", "domestic_incident",
-            "concern_for_safety", "missing_person", "mental_health", "sudden_death",
-            "civil_dispute", "crime_fraud", "admin_other")
+_AT_HOME = (
+    "crime_burglary",
+    "asb_neighbours",
+    "asb_malicious_comms",
+    "domestic_incident",
+    "concern_for_safety",
+    "missing_person",
+    "mental_health",
+    "sudden_death",
+    "civil_dispute",
+    "crime_fraud",
+    "admin_other",
+)
 # (qualifier, chance, only for these categories, or for all when empty)
 _QUALIFIER_CHANCES: tuple[tuple[str, float, tuple[str, ...]], ...] = (
-    ("domestic", 1.0, ("domestic_incident",)), ("mental_health", 0.9, ("mental_health",)),
-    ("missing", 0.95, ("missing_person",)), ("drugs", 0.8, ("crime_drugs",)),
+    ("domestic", 1.0, ("domestic_incident",)),
+    ("mental_health", 0.9, ("mental_health",)),
+    ("missing", 0.95, ("missing_person",)),
+    ("drugs", 0.8, ("crime_drugs",)),
     ("weapon", 0.3, ("crime_robbery", "firearms_incident", "crime_violence")),
-    ("alcohol", 0.08, ()), ("child", 0.04, ()), ("vulnerable_adult", 0.04, ()), ("hate", 0.01, ()),
+    ("alcohol", 0.08, ()),
+    ("child", 0.04, ()),
+    ("vulnerable_adult", 0.04, ()),
+    ("hate", 0.01, ()),
 )
-_ASB_MIX = {"asb_malicious_comms": (90, 10, 0), "asb_street_drinking": (10, 50, 40),
-            "asb_vehicle_nuisance": (10, 50, 40)}  # personal, nuisance, environmental
+_ASB_MIX = {
+    "asb_malicious_comms": (90, 10, 0),
+    "asb_street_drinking": (10, 50, 40),
+    "asb_vehicle_nuisance": (10, 50, 40),
+}  # personal, nuisance, environmental
 _CLOSURES: dict[str, dict[str, float]] = {
-    "crime": {"crime_recorded": 60, "attended_resolved": 8, "advice_given": 10, "no_trace": 8,
-              "referred_partner": 4, "duplicate": 5, "cancelled_by_caller": 5},
-    "abandoned_call": {"no_trace": 40, "cancelled_by_caller": 20, "hoax": 20, "duplicate": 10,
-                       "attended_resolved": 10},
-    "": {"attended_resolved": 35, "advice_given": 25, "referred_partner": 10, "no_trace": 10,
-         "crime_recorded": 6, "duplicate": 5, "cancelled_by_caller": 8, "hoax": 1},
+    "crime": {
+        "crime_recorded": 60,
+        "attended_resolved": 8,
+        "advice_given": 10,
+        "no_trace": 8,
+        "referred_partner": 4,
+        "duplicate": 5,
+        "cancelled_by_caller": 5,
+    },
+    "abandoned_call": {
+        "no_trace": 40,
+        "cancelled_by_caller": 20,
+        "hoax": 20,
+        "duplicate": 10,
+        "attended_resolved": 10,
+    },
+    "": {
+        "attended_resolved": 35,
+        "advice_given": 25,
+        "referred_partner": 10,
+        "no_trace": 10,
+        "crime_recorded": 6,
+        "duplicate": 5,
+        "cancelled_by_caller": 8,
+        "hoax": 1,
+    },
 }
-_MEDIAN_MINUTES_OPEN = {Channel.EMERGENCY: 100, Channel.NON_EMERGENCY: 480,
-                        Channel.ONLINE: 2880, Channel.OTHER: 1440}
+_MEDIAN_MINUTES_OPEN = {
+    Channel.EMERGENCY: 100,
+    Channel.NON_EMERGENCY: 480,
+    Channel.ONLINE: 2880,
+    Channel.OTHER: 1440,
+}
 _DA_ACCOUNTS = (
     "Caller says {other} has pushed them and will not leave the house.",
     "Caller reports {other} is shouting and smashing things at the address.",
@@ -129,8 +212,14 @@ _DA_ACCOUNTS = (
     "Caller says {other} threatened them over money and took their phone.",
 )
 _DA_NEIGHBOUR = "Caller hears shouting and screaming from {address}; it has happened before."
-_REPEAT_CATEGORIES = {"asb_neighbours": 3, "asb_noise": 3, "concern_for_safety": 2,
-                      "suspicious_circumstances": 2, "mental_health": 1, "civil_dispute": 1}
+_REPEAT_CATEGORIES = {
+    "asb_neighbours": 3,
+    "asb_noise": 3,
+    "concern_for_safety": 2,
+    "suspicious_circumstances": 2,
+    "mental_health": 1,
+    "civil_dispute": 1,
+}
 _DA_CHANNELS = (Channel.EMERGENCY, Channel.NON_EMERGENCY, Channel.ONLINE)
 _VEHICLES = ("silver hatchback", "white van", "black saloon", "red estate", "blue people carrier")
 
@@ -145,10 +234,12 @@ def arrival_times(
     times: list[datetime] = []
     while len(times) < count:  # redraw the few that fall outside the window
         need = count - len(times)
-        for day, hour in zip(rng.choices(days, day_weights, k=need),
-                             rng.choices(range(24), _HOURLY, k=need), strict=True):
-            local = datetime(day.year, day.month, day.day, hour, rng.randrange(60),
-                             rng.randrange(60), tzinfo=zone)
+        for day, hour in zip(
+            rng.choices(days, day_weights, k=need), rng.choices(range(24), _HOURLY, k=need), strict=True
+        ):
+            local = datetime(
+                day.year, day.month, day.day, hour, rng.randrange(60), rng.randrange(60), tzinfo=zone
+            )
             moment = local.astimezone(UTC)
             if start <= moment < end:
                 times.append(moment)
@@ -190,9 +281,7 @@ class _Place:
     street: str
 
 
-def _weighted(
-    weights: Mapping[str, float], chapters: Mapping[str, str]
-) -> tuple[list[str], list[float]]:
+def _weighted(weights: Mapping[str, float], chapters: Mapping[str, str]) -> tuple[list[str], list[float]]:
     """The weighted codes that the force's policy has, in the table's (fixed) order."""
     codes = [code for code in weights if code in chapters]
     return codes, [weights[code] for code in codes]
@@ -250,8 +339,16 @@ class _Calls:
         home = self._pop.people[caller].household
         place = self._home(home) if category in _AT_HOME else self._out(home)
         template = _CATEGORIES[category][1] if category in _CATEGORIES else _PLAIN_ACCOUNT
-        return self._finish(received, channel, category, self._qualifiers_for(category),
-                            caller, place, template, rng.choice(self._adults))
+        return self._finish(
+            received,
+            channel,
+            category,
+            self._qualifiers_for(category),
+            caller,
+            place,
+            template,
+            rng.choice(self._adults),
+        )
 
     def _domestic(self, received: datetime) -> PastIncident:
         """A call from (or about) one of the force's domestic-abuse households."""
@@ -260,12 +357,14 @@ class _Calls:
         case = self._pop.abuse_cases[index]
         channel = rng.choices(_DA_CHANNELS, (70, 25, 5))[0]
         category = rng.choices(*self._da_mix)[0] if self._da_mix[0] else rng.choice(self._known)
-        chances = (("domestic", 1.0), ("repeat_victim", 1.0 if index in self._abuse_seen else 0.0),
-                   ("child", 0.6 if self._pop.households[case.household].has_children else 0.0),
-                   ("alcohol", 0.25), ("weapon", 0.05))
-        qualifiers = tuple(
-            q for q, chance in chances if q in self._qualifiers and rng.random() < chance
+        chances = (
+            ("domestic", 1.0),
+            ("repeat_victim", 1.0 if index in self._abuse_seen else 0.0),
+            ("child", 0.6 if self._pop.households[case.household].has_children else 0.0),
+            ("alcohol", 0.25),
+            ("weapon", 0.05),
         )
+        qualifiers = tuple(q for q, chance in chances if q in self._qualifiers and rng.random() < chance)
         self._abuse_seen.add(index)
         if rng.random() < 0.8:
             caller, template = case.victim, rng.choice(_DA_ACCOUNTS)
@@ -273,8 +372,16 @@ class _Calls:
             street = self._pop.households[case.household].street
             caller = rng.choice(self._reachable_on.get(street) or self._reachable)
             template = _DA_NEIGHBOUR
-        return self._finish(received, channel, category, qualifiers, caller,
-                            self._home(case.household), template, case.perpetrator)
+        return self._finish(
+            received,
+            channel,
+            category,
+            qualifiers,
+            caller,
+            self._home(case.household),
+            template,
+            case.perpetrator,
+        )
 
     def _repeat(self, received: datetime) -> PastIncident:
         """A call from one of the people who ring again and again, about home."""
@@ -287,13 +394,27 @@ class _Calls:
         if "repeat_victim" in self._qualifiers and rng.random() < 0.5:
             qualifiers += ("repeat_victim",)
         template = _CATEGORIES[category][1] if category in _CATEGORIES else _PLAIN_ACCOUNT
-        return self._finish(received, channel, category, qualifiers, who,
-                            self._home(self._pop.people[who].household), template,
-                            rng.choice(self._adults))
+        return self._finish(
+            received,
+            channel,
+            category,
+            qualifiers,
+            who,
+            self._home(self._pop.people[who].household),
+            template,
+            rng.choice(self._adults),
+        )
 
     def _finish(
-        self, received: datetime, channel: Channel, category: str, qualifiers: tuple[str, ...],
-        caller: int, place: _Place, template: str, other: int,
+        self,
+        received: datetime,
+        channel: Channel,
+        category: str,
+        qualifiers: tuple[str, ...],
+        caller: int,
+        place: _Place,
+        template: str,
+        other: int,
     ) -> PastIncident:
         """Caller details, account, ASB qualifier, closure and closing time."""
         rng, people = self._rng, self._pop.people
@@ -301,8 +422,13 @@ class _Calls:
         if channel in (Channel.ONLINE, Channel.OTHER) and rng.random() < 0.3:
             phone = None  # not every online or front-counter report leaves a number
         silent = category == "abandoned_call"
-        account = template.format(other=people[other].name, place=place.street, address=place.text,
-                                  vehicle=rng.choice(_VEHICLES), amount=rng.randrange(50, 4000, 10))
+        account = template.format(
+            other=people[other].name,
+            place=place.street,
+            address=place.text,
+            vehicle=rng.choice(_VEHICLES),
+            amount=rng.randrange(50, 4000, 10),
+        )
         asb = None
         if self._chapters[category] == "asb":
             asb = rng.choices(ASB_QUALIFIERS, _ASB_MIX.get(category, (30, 55, 15)))[0]
@@ -310,18 +436,29 @@ class _Calls:
         minutes = rng.lognormvariate(_log_median(channel), 0.9)
         closed = min(received + timedelta(seconds=int(60 * max(minutes, 2))), self._as_of)
         return PastIncident(
-            received, closed, channel.value, category, qualifiers, asb,
-            None if silent else people[caller].name, phone, place.text, place.postcode,
-            place.latitude, place.longitude, account,
-            self._closing_category(category, reason, "domestic" in qualifiers), reason,
+            received,
+            closed,
+            channel.value,
+            category,
+            qualifiers,
+            asb,
+            None if silent else people[caller].name,
+            phone,
+            place.text,
+            place.postcode,
+            place.latitude,
+            place.longitude,
+            account,
+            self._closing_category(category, reason, "domestic" in qualifiers),
+            reason,
             _CLOSURE_NOTES.get(reason, "Closed."),
         )
 
     def _qualifiers_for(self, category: str) -> tuple[str, ...]:
         return tuple(
-            q for q, chance, only in _QUALIFIER_CHANCES
-            if (not only or category in only) and q in self._qualifiers
-            and self._rng.random() < chance
+            q
+            for q, chance, only in _QUALIFIER_CHANCES
+            if (not only or category in only) and q in self._qualifiers and self._rng.random() < chance
         )
 
     def _closure_reason(self, category: str) -> str:
@@ -347,8 +484,9 @@ class _Calls:
 
     def _home(self, household: int) -> _Place:
         street = self._pop.streets[self._pop.households[household].street]
-        return _Place(self._pop.address(household), street.postcode, street.latitude,
-                      street.longitude, street.name)
+        return _Place(
+            self._pop.address(household), street.postcode, street.latitude, street.longitude, street.name
+        )
 
     def _out(self, household: int) -> _Place:
         """Somewhere in the caller's own district, out of doors."""

@@ -83,22 +83,38 @@ def _domestic_abuse(facts: GradingInput, policy: AssessmentPolicy) -> list[Reaso
     found = []
     silent = facts.call_states & {"silent", "abandoned"}
     if facts.channel == "999" and silent and facts.phone_linked_to_da:
-        found.append(Reason("da.silent_call_from_linked_number",
-                            f"{'/'.join(sorted(silent))} 999 call from a number linked to domestic abuse",
-                            Response.EMERGENCY))
+        found.append(
+            Reason(
+                "da.silent_call_from_linked_number",
+                f"{'/'.join(sorted(silent))} 999 call from a number linked to domestic abuse",
+                Response.EMERGENCY,
+            )
+        )
     if not is_domestic_abuse(facts.category, facts.qualifiers, policy):
         return found
     if "cut_off" in facts.call_states:
-        found.append(Reason("da.call_cut_off", "domestic abuse call cut off mid-call: regrade upward",
-                            Response.EMERGENCY))
+        found.append(
+            Reason(
+                "da.call_cut_off", "domestic abuse call cut off mid-call: regrade upward", Response.EMERGENCY
+            )
+        )
     if facts.da_not_immediate:
-        found.append(Reason("da.assessed_not_immediate",
-                            "domestic abuse; handler recorded that the risk indicators do not call "
-                            "for an immediate response", Response.PRIORITY))
+        found.append(
+            Reason(
+                "da.assessed_not_immediate",
+                "domestic abuse; handler recorded that the risk indicators do not call "
+                "for an immediate response",
+                Response.PRIORITY,
+            )
+        )
     else:
-        found.append(Reason("da.immediate_by_default",
-                            "domestic abuse: an immediate response unless risk indicators say otherwise",
-                            Response.EMERGENCY))
+        found.append(
+            Reason(
+                "da.immediate_by_default",
+                "domestic abuse: an immediate response unless risk indicators say otherwise",
+                Response.EMERGENCY,
+            )
+        )
     return found
 
 
@@ -134,7 +150,9 @@ def _describe(rule: LevelRule, facts: GradingInput) -> str:
 def _baseline(facts: GradingInput, policy: AssessmentPolicy) -> Reason:
     mark = policy.rank(policy.resolution_when_at_most)
     if all(policy.rank(level) <= mark for level in facts.levels.values()):
-        return Reason("baseline.low", f"every factor at {policy.resolution_when_at_most} or below",
-                      Response.RESOLUTION)
-    return Reason("baseline.some_risk",
-                  f"a factor above {policy.resolution_when_at_most}", Response.SCHEDULED)
+        return Reason(
+            "baseline.low", f"every factor at {policy.resolution_when_at_most} or below", Response.RESOLUTION
+        )
+    return Reason(
+        "baseline.some_risk", f"a factor above {policy.resolution_when_at_most}", Response.SCHEDULED
+    )

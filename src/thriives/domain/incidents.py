@@ -152,9 +152,7 @@ def validate_contact(raw: Contact, policy: CategoryPolicy, now: datetime) -> Con
         raise DomainError("needs a time zone (e.g. 2026-11-26T18:00:00Z)", "received_at")
     if raw.received_at > now + FUTURE_TOLERANCE:
         raise DomainError("is in the future", "received_at")
-    qualifiers = check_categorisation(
-        policy, raw.opening_category, raw.qualifiers, raw.asb_qualifier
-    )
+    qualifiers = check_categorisation(policy, raw.opening_category, raw.qualifiers, raw.asb_qualifier)
     postcode = None
     if raw.postcode is not None and raw.postcode.strip():
         postcode = normalise_postcode(raw.postcode)

@@ -78,10 +78,14 @@ class Reader:
             return allowed[0]
         return str(value)
 
-    def codes(self, key: str, allowed: Sequence[str] | None = None, required: bool = False) -> tuple[str, ...]:
+    def codes(
+        self, key: str, allowed: Sequence[str] | None = None, required: bool = False
+    ) -> tuple[str, ...]:
         value = self.data.get(key, [])
         if not isinstance(value, list) or (required and not value):
-            self.problems.add(self._at(key), "must be a " + ("non-empty " if required else "") + "list of codes")
+            self.problems.add(
+                self._at(key), "must be a " + ("non-empty " if required else "") + "list of codes"
+            )
             return ()
         result = []
         for index, item in enumerate(value):

@@ -11,7 +11,12 @@ from __future__ import annotations
 
 import re
 
-_OUTWARD = r"(?:[A-PR-UWYZ][0-9][0-9]?|[A-PR-UWYZ][A-HK-Y][0-9][0-9]?|[A-PR-UWYZ][0-9][A-HJKPSTUW]|[A-PR-UWYZ][A-HK-Y][0-9][ABEHMNPRVWXY])"
+_OUTWARD = (
+    r"(?:[A-PR-UWYZ][0-9][0-9]?"  # A9, A99
+    r"|[A-PR-UWYZ][A-HK-Y][0-9][0-9]?"  # AA9, AA99
+    r"|[A-PR-UWYZ][0-9][A-HJKPSTUW]"  # A9A
+    r"|[A-PR-UWYZ][A-HK-Y][0-9][ABEHMNPRVWXY])"  # AA9A
+)
 _INWARD = r"[0-9][ABD-HJLNP-UW-Z]{2}"
 _POSTCODE = re.compile(rf"^(?:(?P<out>{_OUTWARD})(?P<in>{_INWARD})|GIR0AA)$")
 

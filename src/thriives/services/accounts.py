@@ -82,13 +82,26 @@ class AccountService:
         password_hash = self._hasher.hash(password)
         try:
             with self._uow(write=True) as uow:
-                user_id = uow.users.add({
-                    "username": username, "display_name": display_name.strip(),
-                    "role": role.value, "password_hash": password_hash, "failed_logins": 0,
-                    "locked_until": None, "active": True, "is_demo": is_demo, "created_at": now,
-                })
+                user_id = uow.users.add(
+                    {
+                        "username": username,
+                        "display_name": display_name.strip(),
+                        "role": role.value,
+                        "password_hash": password_hash,
+                        "failed_logins": 0,
+                        "locked_until": None,
+                        "active": True,
+                        "is_demo": is_demo,
+                        "created_at": now,
+                    }
+                )
                 uow.journal.audit(
-                    now, by, Operation.COLLECTION, "user", username, "account created",
+                    now,
+                    by,
+                    Operation.COLLECTION,
+                    "user",
+                    username,
+                    "account created",
                     {"role": role.value},
                 )
                 uow.commit()
@@ -106,30 +119,49 @@ class AccountService:
             usable = user is not None and user["active"] and (self._demo or not user["is_demo"])
             if user is None or not usable:
                 self._verify(self._dummy_hash, password)
-                uow.journal.audit(now, username[:40], Operation.SECURITY, "user", username[:40],
-                                  "log-in refused", {"why": "unknown or disabled account"})
+                uow.journal.audit(
+                    now,
+                    username[:40],
+                    Operation.SECURITY,
+                    "user",
+                    username[:40],
+                    "log-in refused",
+                    {"why": "unknown or disabled account"},
+                )
                 uow.commit()
                 raise LoginRefused(LOGIN_FAILED, "username")
             if is_locked(user["locked_until"], now):
-                uow.journal.audit(now, username, Operation.SECURITY, "user", username,
-                                  "log-in refused", {"why": "locked"})
+                uow.journal.audit(
+                    now, username, Operation.SECURITY, "user", username, "log-in refused", {"why": "locked"}
+                )
                 uow.commit()
                 raise LoginRefused(LOGIN_FAILED, "username")
             if not self._verify(user["password_hash"], password):
-                failures, locked_until = after_failed_login(
-                    user["failed_logins"], now, self._lockout
-                )
+                failures, locked_until = after_failed_login(user["failed_logins"], now, self._lockout)
                 uow.users.set_login_state(user["id"], 0 if locked_until else failures, locked_until)
-                uow.journal.audit(now, username, Operation.SECURITY, "user", username,
-                                  "log-in refused", {"why": "wrong password", "locked": bool(locked_until)})
+                uow.journal.audit(
+                    now,
+                    username,
+                    Operation.SECURITY,
+                    "user",
+                    username,
+                    "log-in refused",
+                    {"why": "wrong password", "locked": bool(locked_until)},
+                )
                 uow.commit()
                 raise LoginRefused(LOGIN_FAILED, "password")
             uow.users.set_login_state(user["id"], 0, None)
             token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-            uow.users.add_session({
-                "id": digest(token), "user_id": user["id"], "csrf_token": csrf,
-                "created_at": now, "last_seen_at": now, "ended_at": None,
-            })
+            uow.users.add_session(
+                {
+                    "id": digest(token),
+                    "user_id": user["id"],
+                    "csrf_token": csrf,
+                    "created_at": now,
+                    "last_seen_at": now,
+                    "ended_at": None,
+                }
+            )
             uow.journal.audit(now, username, Operation.SECURITY, "user", username, "logged in")
             uow.commit()
         return Session(token, csrf, _actor(user["id"], user))
@@ -172,12 +204,18 @@ class AccountService:
             user = uow.users.by_username(username)
             if user is None:
                 raise DomainError(f"no user {username!r}", "username")
-            uow.users.add_token({
-                "id": digest(token), "user_id": user["id"], "label": label[:100],
-                "created_at": now, "revoked_at": None,
-            })
-            uow.journal.audit(now, by, Operation.SECURITY, "user", username, "API token issued",
-                              {"label": label[:100]})
+            uow.users.add_token(
+                {
+                    "id": digest(token),
+                    "user_id": user["id"],
+                    "label": label[:100],
+                    "created_at": now,
+                    "revoked_at": None,
+                }
+            )
+            uow.journal.audit(
+                now, by, Operation.SECURITY, "user", username, "API token issued", {"label": label[:100]}
+            )
             uow.commit()
         return token
 

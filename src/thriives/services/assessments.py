@@ -9,7 +9,14 @@ from typing import Any
 
 from thriives.adapters.db.uow import SqlUnitOfWork, UnitOfWorkFactory
 from thriives.domain.accounts import Actor, Permission, require
-from thriives.domain.assessment import CallFacts, Evaluation, Submission, advice_due, applicable_sets, evaluate
+from thriives.domain.assessment import (
+    CallFacts,
+    Evaluation,
+    Submission,
+    advice_due,
+    applicable_sets,
+    evaluate,
+)
 from thriives.domain.assessment_policy import AssessmentPolicy
 from thriives.domain.audit_chain import Operation
 from thriives.domain.categories import CategoryPolicy
@@ -37,7 +44,9 @@ class AssessmentService:
         self.categories = categories
         self.policy = policy
 
-    def facts(self, uow: SqlUnitOfWork, incident: dict[str, Any], now: datetime) -> tuple[CallFacts, tuple[str, ...]]:
+    def facts(
+        self, uow: SqlUnitOfWork, incident: dict[str, Any], now: datetime
+    ) -> tuple[CallFacts, tuple[str, ...]]:
         """The incident as grading sees it, with the history check of the caller's number."""
         linked: list[str] = []
         if incident["caller_phone"]:
@@ -45,11 +54,16 @@ class AssessmentService:
                 incident["caller_phone"], now - HISTORY_WINDOW, incident["id"]
             ):
                 categories = {row["opening_category"], row["closing_category"]}
-                if any(is_domestic_abuse(c, frozenset(row["qualifiers"]), self.policy)
-                       for c in categories if c):
+                if any(
+                    is_domestic_abuse(c, frozenset(row["qualifiers"]), self.policy) for c in categories if c
+                ):
                     linked.append(row["reference"])
-        facts = CallFacts(incident["opening_category"], frozenset(incident["qualifiers"]),
-                          incident["channel"], phone_linked_to_da=bool(linked))
+        facts = CallFacts(
+            incident["opening_category"],
+            frozenset(incident["qualifiers"]),
+            incident["channel"],
+            phone_linked_to_da=bool(linked),
+        )
         return facts, tuple(linked)
 
     def form(self, actor: Actor, reference: str, now: datetime) -> dict[str, Any]:
@@ -62,11 +76,15 @@ class AssessmentService:
             history = uow.assessments.history(incident["id"])
             dash = uow.assessments.dash_history(incident["id"])
         return {
-            "incident": incident, "facts": facts, "linked_incidents": linked,
+            "incident": incident,
+            "facts": facts,
+            "linked_incidents": linked,
             "question_sets": applicable_sets(facts, self.policy),
             "advice_due": advice_due(facts, self.policy),
             "suggestions": suggest(incident["account"], facts.category, facts.qualifiers, self.policy),
-            "aide_memoire": aide, "history": history, "dash": dash,
+            "aide_memoire": aide,
+            "history": history,
+            "dash": dash,
             "is_domestic_abuse": is_domestic_abuse(facts.category, facts.qualifiers, self.policy),
         }
 
@@ -94,60 +112,140 @@ class AssessmentService:
             evaluation = evaluate(submission, facts, self.policy)
             suggestions = suggest(incident["account"], facts.category, facts.qualifiers, self.policy)
             version = uow.assessments.next_version(incident["id"])
-            uow.assessments.add(_assessment_row(incident, version, submission, evaluation,
-                                                suggestions, linked, self.policy, actor, now))
+            uow.assessments.add(
+                _assessment_row(
+                    incident, version, submission, evaluation, suggestions, linked, self.policy, actor, now
+                )
+            )
             changes: dict[str, Any] = {"grade": evaluation.final_grade, "graded_at": now, "updated_at": now}
             if incident["status"] == Status.OPEN.value:
                 changes["status"] = Status.GRADED.value
             if not uow.incidents.update(incident["id"], incident["version"], changes):
                 raise DomainError("the incident changed while you were assessing it; reload", "version")
             self._review_items(uow, incident, version, evaluation, submission, suggestions, actor, now)
-            uow.journal.event(now, actor.username, "incident.assessed", {
-                "before": {"grade": incident["grade"], "status": incident["status"]},
-                "after": {"grade": evaluation.final_grade, "status": changes.get("status", incident["status"])},
-                "version": version, "proposed": evaluation.proposed.grade,
-                "rules": [r.rule for r in evaluation.proposed.deciding],
-                "downgrade": evaluation.downgrade, "reason": submission.override_reason,
-            }, incident["id"])
-            uow.journal.audit(now, actor.username, Operation.ALTERATION, "incident", reference,
-                              "risk assessment", {"assessment_version": version})
+            uow.journal.event(
+                now,
+                actor.username,
+                "incident.assessed",
+                {
+                    "before": {"grade": incident["grade"], "status": incident["status"]},
+                    "after": {
+                        "grade": evaluation.final_grade,
+                        "status": changes.get("status", incident["status"]),
+                    },
+                    "version": version,
+                    "proposed": evaluation.proposed.grade,
+                    "rules": [r.rule for r in evaluation.proposed.deciding],
+                    "downgrade": evaluation.downgrade,
+                    "reason": submission.override_reason,
+                },
+                incident["id"],
+            )
+            uow.journal.audit(
+                now,
+                actor.username,
+                Operation.ALTERATION,
+                "incident",
+                reference,
+                "risk assessment",
+                {"assessment_version": version},
+            )
             uow.commit()
         return Assessed(version, evaluation, suggestions, linked)
 
-    def _review_items(self, uow: SqlUnitOfWork, incident: dict[str, Any], version: int,
-                      evaluation: Evaluation, submission: Submission,
-                      suggestions: tuple[Suggestion, ...], actor: Actor, now: datetime) -> None:
-        base = {"incident_id": incident["id"], "status": "open", "created_by": actor.username,
-                "created_at": now}
+    def _review_items(
+        self,
+        uow: SqlUnitOfWork,
+        incident: dict[str, Any],
+        version: int,
+        evaluation: Evaluation,
+        submission: Submission,
+        suggestions: tuple[Suggestion, ...],
+        actor: Actor,
+        now: datetime,
+    ) -> None:
+        base = {
+            "incident_id": incident["id"],
+            "status": "open",
+            "created_by": actor.username,
+            "created_at": now,
+        }
         if evaluation.downgrade:
-            uow.assessments.add_review_item(base | {"kind": "downgrade", "detail": {
-                "assessment_version": version, "proposed": evaluation.proposed.grade,
-                "chosen": evaluation.final_grade, "reason": submission.override_reason}})
-            uow.journal.event(now, actor.username, "review.downgrade_requested", {
-                "proposed": evaluation.proposed.grade, "chosen": evaluation.final_grade}, incident["id"])
+            uow.assessments.add_review_item(
+                base
+                | {
+                    "kind": "downgrade",
+                    "detail": {
+                        "assessment_version": version,
+                        "proposed": evaluation.proposed.grade,
+                        "chosen": evaluation.final_grade,
+                        "reason": submission.override_reason,
+                    },
+                }
+            )
+            uow.journal.event(
+                now,
+                actor.username,
+                "review.downgrade_requested",
+                {"proposed": evaluation.proposed.grade, "chosen": evaluation.final_grade},
+                incident["id"],
+            )
         if suggestions:
-            uow.assessments.add_review_item(base | {"kind": "categorisation_cue", "detail": {
-                "assessment_version": version,
-                "suggestions": [asdict(s) for s in suggestions]}})
+            uow.assessments.add_review_item(
+                base
+                | {
+                    "kind": "categorisation_cue",
+                    "detail": {
+                        "assessment_version": version,
+                        "suggestions": [asdict(s) for s in suggestions],
+                    },
+                }
+            )
 
-    def record_dash(self, actor: Actor, reference: str, submission: DashSubmission, now: datetime) -> DashResult:
+    def record_dash(
+        self, actor: Actor, reference: str, submission: DashSubmission, now: datetime
+    ) -> DashResult:
         require(actor.role, Permission.ASSESS_INCIDENT)
         result = score_dash(submission, self.policy)
         with self._uow(write=True) as uow:
             incident = _load(uow, reference, for_update=True)
-            uow.assessments.add_dash({
-                "incident_id": incident["id"], "policy_version": self.policy.version,
-                "answers": dict(submission.answers), "comments": dict(submission.comments),
-                "yes_count": result.yes_count, "score_level": result.score_level,
-                "level": result.level, "basis": result.basis,
-                "override_reason": submission.override_reason if result.basis != "score" else None,
-                "marac_referral": result.marac_referral, "created_by": actor.username, "created_at": now,
-            })
-            uow.journal.event(now, actor.username, "incident.dash_recorded", {
-                "level": result.level, "yes_count": result.yes_count, "basis": result.basis,
-                "marac_referral": result.marac_referral}, incident["id"])
-            uow.journal.audit(now, actor.username, Operation.COLLECTION, "incident", reference,
-                              "DASH risk identification", {"level": result.level})
+            uow.assessments.add_dash(
+                {
+                    "incident_id": incident["id"],
+                    "policy_version": self.policy.version,
+                    "answers": dict(submission.answers),
+                    "comments": dict(submission.comments),
+                    "yes_count": result.yes_count,
+                    "score_level": result.score_level,
+                    "level": result.level,
+                    "basis": result.basis,
+                    "override_reason": submission.override_reason if result.basis != "score" else None,
+                    "marac_referral": result.marac_referral,
+                    "created_by": actor.username,
+                    "created_at": now,
+                }
+            )
+            uow.journal.event(
+                now,
+                actor.username,
+                "incident.dash_recorded",
+                {
+                    "level": result.level,
+                    "yes_count": result.yes_count,
+                    "basis": result.basis,
+                    "marac_referral": result.marac_referral,
+                },
+                incident["id"],
+            )
+            uow.journal.audit(
+                now,
+                actor.username,
+                Operation.COLLECTION,
+                "incident",
+                reference,
+                "DASH risk identification",
+                {"level": result.level},
+            )
             uow.commit()
         return result
 
@@ -170,8 +268,9 @@ class AssessmentService:
             raise DomainError(f"must be 1 to {MAX_AIDE_MEMOIRE} characters", "text")
         with self._uow(write=True) as uow:
             version = uow.assessments.add_aide_memoire(category, text, actor.username, now)
-            uow.journal.event(now, actor.username, "policy.aide_memoire_changed",
-                              {"category": category, "version": version})
+            uow.journal.event(
+                now, actor.username, "policy.aide_memoire_changed", {"category": category, "version": version}
+            )
             uow.commit()
         return version
 
@@ -183,23 +282,40 @@ def _load(uow: SqlUnitOfWork, reference: str, for_update: bool = False) -> dict[
     return incident
 
 
-def _assessment_row(incident: dict[str, Any], version: int, submission: Submission,
-                    evaluation: Evaluation, suggestions: tuple[Suggestion, ...],
-                    linked: tuple[str, ...], policy: AssessmentPolicy, actor: Actor,
-                    now: datetime) -> dict[str, Any]:
+def _assessment_row(
+    incident: dict[str, Any],
+    version: int,
+    submission: Submission,
+    evaluation: Evaluation,
+    suggestions: tuple[Suggestion, ...],
+    linked: tuple[str, ...],
+    policy: AssessmentPolicy,
+    actor: Actor,
+    now: datetime,
+) -> dict[str, Any]:
     recorded = asdict(submission)
     recorded["indicators"] = sorted(submission.indicators)
     recorded["call_states"] = sorted(submission.call_states)
     recorded["linked_incidents"] = list(linked)
     return {
-        "incident_id": incident["id"], "version": version, "model": evaluation.model,
-        "policy_version": policy.version, "submission": recorded, "levels": evaluation.levels,
+        "incident_id": incident["id"],
+        "version": version,
+        "model": evaluation.model,
+        "policy_version": policy.version,
+        "submission": recorded,
+        "levels": evaluation.levels,
         "raised": [asdict(r) for r in evaluation.raised],
-        "indicators": sorted(evaluation.indicators), "question_sets": list(evaluation.question_sets),
+        "indicators": sorted(evaluation.indicators),
+        "question_sets": list(evaluation.question_sets),
         "proposed_grade": evaluation.proposed.grade,
-        "reasons": [{"rule": r.rule, "fact": r.fact, "response": r.response.name.lower()}
-                    for r in evaluation.proposed.reasons],
-        "final_grade": evaluation.final_grade, "override_reason": submission.override_reason,
-        "downgrade": evaluation.downgrade, "suggestions": [asdict(s) for s in suggestions],
-        "created_by": actor.username, "created_at": now,
+        "reasons": [
+            {"rule": r.rule, "fact": r.fact, "response": r.response.name.lower()}
+            for r in evaluation.proposed.reasons
+        ],
+        "final_grade": evaluation.final_grade,
+        "override_reason": submission.override_reason,
+        "downgrade": evaluation.downgrade,
+        "suggestions": [asdict(s) for s in suggestions],
+        "created_by": actor.username,
+        "created_at": now,
     }

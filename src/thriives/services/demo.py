@@ -104,9 +104,7 @@ def seed_demo(
     _require_empty(container)
     now = container.clock()
     for username, role, display_name in DEMO_USERS:
-        container.accounts.add_user(
-            username, display_name, role, DEMO_PASSWORD, now, by=ACTOR, is_demo=True
-        )
+        container.accounts.add_user(username, display_name, role, DEMO_PASSWORD, now, by=ACTOR, is_demo=True)
     force = build_force(seed)
     _insert_force(container, force)
     with container.uow() as uow:
@@ -128,16 +126,46 @@ def seed_demo(
 # Live calls on the queue when the demo starts: (minutes ago, channel, category, qualifiers,
 # ASB type, words). The first is from a domestic-abuse household.
 LIVE_CALLS = (
-    (4, Channel.EMERGENCY, "domestic_incident", ("domestic", "child"), None,
-     "He's come back. He's banging on the door and the kids are crying. Please hurry."),
-    (11, Channel.EMERGENCY, "rtc_injury", (), None,
-     "Two cars have hit each other at the junction, one driver isn't moving."),
-    (17, Channel.NON_EMERGENCY, "asb_neighbours", ("repeat_victim",), "personal",
-     "The neighbours are shouting abuse at me again, third time this week."),
-    (26, Channel.EMERGENCY, "concern_for_safety", ("vulnerable_adult",), None,
-     "My dad has dementia and he's gone out without his coat, it's freezing."),
-    (38, Channel.ONLINE, "crime_vehicle", (), None,
-     "Someone smashed my car window overnight and took a bag from the back seat."),
+    (
+        4,
+        Channel.EMERGENCY,
+        "domestic_incident",
+        ("domestic", "child"),
+        None,
+        "He's come back. He's banging on the door and the kids are crying. Please hurry.",
+    ),
+    (
+        11,
+        Channel.EMERGENCY,
+        "rtc_injury",
+        (),
+        None,
+        "Two cars have hit each other at the junction, one driver isn't moving.",
+    ),
+    (
+        17,
+        Channel.NON_EMERGENCY,
+        "asb_neighbours",
+        ("repeat_victim",),
+        "personal",
+        "The neighbours are shouting abuse at me again, third time this week.",
+    ),
+    (
+        26,
+        Channel.EMERGENCY,
+        "concern_for_safety",
+        ("vulnerable_adult",),
+        None,
+        "My dad has dementia and he's gone out without his coat, it's freezing.",
+    ),
+    (
+        38,
+        Channel.ONLINE,
+        "crime_vehicle",
+        (),
+        None,
+        "Someone smashed my car window overnight and took a bag from the back seat.",
+    ),
 )
 
 
@@ -154,11 +182,22 @@ def _open_live_calls(container: Container, force: DemoForce, seed: int, as_of: d
         household = people.people[person].household
         street = people.streets[people.households[household].street]
         received = as_of - timedelta(minutes=minutes)
-        container.incidents.open(actor, Contact(
-            channel=channel, received_at=received, opening_category=category,
-            qualifiers=qualifiers, asb_qualifier=asb, caller_name=people.people[person].name,
-            caller_phone=people.phone(person), location_text=people.address(household),
-            postcode=street.postcode, account=words), max(received, container.clock()))
+        container.incidents.open(
+            actor,
+            Contact(
+                channel=channel,
+                received_at=received,
+                opening_category=category,
+                qualifiers=qualifiers,
+                asb_qualifier=asb,
+                caller_name=people.people[person].name,
+                caller_phone=people.phone(person),
+                location_text=people.address(household),
+                postcode=street.postcode,
+                account=words,
+            ),
+            max(received, container.clock()),
+        )
     return len(LIVE_CALLS)
 
 
@@ -184,19 +223,35 @@ def _require_empty(container: Container) -> None:
 def _insert_force(container: Container, force: DemoForce) -> None:
     with container.uow(write=True) as uow:
         connection = uow.connection
-        connection.execute(insert(districts), [
-            {"code": d.code, "name": d.name, "kind": d.kind} for d in force.districts
-        ])
-        connection.execute(insert(stations), [
-            {"code": s.code, "name": s.name, "district_code": s.district_code,
-             "latitude": s.latitude, "longitude": s.longitude}
-            for s in force.stations
-        ])
-        connection.execute(insert(units), [
-            {"call_sign": u.call_sign, "unit_type": u.unit_type, "station_code": u.station_code,
-             "skills": list(u.skills), "status": u.status}
-            for u in force.units
-        ])
+        connection.execute(
+            insert(districts), [{"code": d.code, "name": d.name, "kind": d.kind} for d in force.districts]
+        )
+        connection.execute(
+            insert(stations),
+            [
+                {
+                    "code": s.code,
+                    "name": s.name,
+                    "district_code": s.district_code,
+                    "latitude": s.latitude,
+                    "longitude": s.longitude,
+                }
+                for s in force.stations
+            ],
+        )
+        connection.execute(
+            insert(units),
+            [
+                {
+                    "call_sign": u.call_sign,
+                    "unit_type": u.unit_type,
+                    "station_code": u.station_code,
+                    "skills": list(u.skills),
+                    "status": u.status,
+                }
+                for u in force.units
+            ],
+        )
         uow.commit()
 
 
@@ -226,14 +281,20 @@ class _HistoryWriter:
     def write(self, batch: list[PastIncident], number: int, now: datetime) -> None:
         touched: set[str] = set()
         rows = [self._row(past, touched) for past in batch]
-        timeline = [event for row, past in zip(rows, batch, strict=True)
-                    for event in _events(row, past)]
+        timeline = [event for row, past in zip(rows, batch, strict=True) for event in _events(row, past)]
         with self._container.uow(write=True) as uow:
             uow.journal.audit(
-                now, ACTOR, Operation.COLLECTION, "demo_import", f"batch-{number:04d}",
+                now,
+                ACTOR,
+                Operation.COLLECTION,
+                "demo_import",
+                f"batch-{number:04d}",
                 "synthetic demo data",
-                {"count": len(rows), "first_reference": rows[0]["reference"],
-                 "last_reference": rows[-1]["reference"]},
+                {
+                    "count": len(rows),
+                    "first_reference": rows[0]["reference"],
+                    "last_reference": rows[-1]["reference"],
+                },
             )
             uow.connection.execute(insert(incidents), rows)
             uow.connection.execute(insert(events), timeline)
@@ -247,38 +308,68 @@ class _HistoryWriter:
         touched.add(key)
         reference = format_reference(self._prefix, day, self._counters[key])
         return {
-            "id": str(uuid.uuid5(ID_NAMESPACE, reference)), "reference": reference,
-            "status": Status.CLOSED.value, "channel": past.channel,
-            "received_at": past.received_at, "opening_category": past.opening_category,
-            "qualifiers": list(past.qualifiers), "asb_qualifier": past.asb_qualifier,
-            "caller_name": past.caller_name, "caller_phone": past.caller_phone,
-            "location_text": past.location_text, "postcode": past.postcode,
-            "latitude": past.latitude, "longitude": past.longitude, "account": past.account,
-            "closing_category": past.closing_category, "closure_reason": past.closure_reason,
-            "closure_note": past.closure_note, "policy_version": self._version,
-            "created_by": self._created_by, "created_at": past.received_at,
-            "updated_at": past.closed_at, "version": 2,
+            "id": str(uuid.uuid5(ID_NAMESPACE, reference)),
+            "reference": reference,
+            "status": Status.CLOSED.value,
+            "channel": past.channel,
+            "received_at": past.received_at,
+            "opening_category": past.opening_category,
+            "qualifiers": list(past.qualifiers),
+            "asb_qualifier": past.asb_qualifier,
+            "caller_name": past.caller_name,
+            "caller_phone": past.caller_phone,
+            "location_text": past.location_text,
+            "postcode": past.postcode,
+            "latitude": past.latitude,
+            "longitude": past.longitude,
+            "account": past.account,
+            "closing_category": past.closing_category,
+            "closure_reason": past.closure_reason,
+            "closure_note": past.closure_note,
+            "policy_version": self._version,
+            "created_by": self._created_by,
+            "created_at": past.received_at,
+            "updated_at": past.closed_at,
+            "version": 2,
         }
 
 
 def _events(row: dict[str, Any], past: PastIncident) -> tuple[dict[str, Any], dict[str, Any]]:
     """The two events the live service would have written: opened, then closed."""
     opened = {
-        "reference": row["reference"], "status": Status.OPEN.value, "channel": row["channel"],
-        "opening_category": row["opening_category"], "qualifiers": row["qualifiers"],
+        "reference": row["reference"],
+        "status": Status.OPEN.value,
+        "channel": row["channel"],
+        "opening_category": row["opening_category"],
+        "qualifiers": row["qualifiers"],
     }
     closed = {
-        "status": Status.CLOSED.value, "closing_category": past.closing_category,
-        "closure_reason": past.closure_reason, "closure_note": past.closure_note,
+        "status": Status.CLOSED.value,
+        "closing_category": past.closing_category,
+        "closure_reason": past.closure_reason,
+        "closure_note": past.closure_note,
     }
-    before = {"status": Status.OPEN.value, "closing_category": None,
-              "closure_reason": None, "closure_note": None}
+    before = {
+        "status": Status.OPEN.value,
+        "closing_category": None,
+        "closure_reason": None,
+        "closure_note": None,
+    }
     return (
-        {"at": past.received_at, "incident_id": row["id"], "actor": "handler",
-         "kind": "incident.opened", "data": {"after": opened}},
-        {"at": past.closed_at, "incident_id": row["id"], "actor": "dispatcher",
-         "kind": "incident.closed",
-         "data": {"before": before, "after": closed, "reason": past.closure_note}},
+        {
+            "at": past.received_at,
+            "incident_id": row["id"],
+            "actor": "handler",
+            "kind": "incident.opened",
+            "data": {"after": opened},
+        },
+        {
+            "at": past.closed_at,
+            "incident_id": row["id"],
+            "actor": "dispatcher",
+            "kind": "incident.closed",
+            "data": {"before": before, "after": closed, "reason": past.closure_note},
+        },
     )
 
 

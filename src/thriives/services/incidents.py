@@ -14,8 +14,8 @@ from sqlalchemy.exc import IntegrityError
 
 from thriives.adapters.db.uow import SqlUnitOfWork, UnitOfWorkFactory
 from thriives.domain.accounts import Actor, Permission, require
-from thriives.domain.audit_chain import Operation
 from thriives.domain.assessment_policy import AssessmentPolicy
+from thriives.domain.audit_chain import Operation
 from thriives.domain.categories import CategoryPolicy
 from thriives.domain.errors import Conflict, DomainError, NotFound
 from thriives.domain.grading import is_domestic_abuse
@@ -99,9 +99,7 @@ class IncidentService:
                 raise
             return earlier
 
-    def _replay(
-        self, uow: SqlUnitOfWork, actor: Actor, key: str, fingerprint: str | None
-    ) -> Opened | None:
+    def _replay(self, uow: SqlUnitOfWork, actor: Actor, key: str, fingerprint: str | None) -> Opened | None:
         seen = uow.incidents.idempotent_request(actor.user_id, key)
         if seen is None:
             return None
@@ -114,9 +112,7 @@ class IncidentService:
         assert incident is not None
         return Opened(incident, created=False)
 
-    def _insert(
-        self, uow: SqlUnitOfWork, actor: Actor, contact: Contact, now: datetime
-    ) -> dict[str, Any]:
+    def _insert(self, uow: SqlUnitOfWork, actor: Actor, contact: Contact, now: datetime) -> dict[str, Any]:
         day = contact.received_at.astimezone(self._zone).date()
         number = uow.references.next(f"{day:%y%m%d}")
         incident: dict[str, Any] = {
@@ -157,8 +153,13 @@ class IncidentService:
         }
         uow.journal.event(now, actor.username, "incident.opened", {"after": summary}, incident["id"])
         uow.journal.audit(
-            now, actor.username, Operation.COLLECTION, "incident", incident["reference"],
-            OPERATIONAL, {"fields": sorted(k for k, v in incident.items() if v not in (None, "", []))},
+            now,
+            actor.username,
+            Operation.COLLECTION,
+            "incident",
+            incident["reference"],
+            OPERATIONAL,
+            {"fields": sorted(k for k, v in incident.items() if v not in (None, "", []))},
         )
         return incident
 
@@ -187,16 +188,21 @@ class IncidentService:
     ) -> dict[str, Any]:
         if target is Status.CLOSED:
             raise DomainError("close an incident with its closing category and reason", "status")
-        require(actor.role, Permission.REOPEN_INCIDENT if target is Status.OPEN
-                else Permission.UPDATE_INCIDENT)
+        require(
+            actor.role, Permission.REOPEN_INCIDENT if target is Status.OPEN else Permission.UPDATE_INCIDENT
+        )
         with self._uow(write=True) as uow:
             incident = self._load(uow, reference, for_update=True)
             transition = find_transition(Status(incident["status"]), target)
             text = require_reason(reason, transition.needs_reason)
             changes: dict[str, Any] = {"status": target.value, "updated_at": now}
             if target is Status.OPEN:
-                changes |= {"closing_category": None, "closure_reason": None, "closure_note": None,
-                            "dash_exemption": None}
+                changes |= {
+                    "closing_category": None,
+                    "closure_reason": None,
+                    "closure_note": None,
+                    "dash_exemption": None,
+                }
             return self._save(uow, actor, incident, changes, f"incident.{transition.name}", text, now)
 
     def close(
@@ -219,14 +225,23 @@ class IncidentService:
         with self._uow(write=True) as uow:
             incident = self._load(uow, reference, for_update=True)
             find_transition(Status(incident["status"]), Status.CLOSED)
-            if (is_domestic_abuse(incident["opening_category"], frozenset(incident["qualifiers"]),
-                                  self._assessment_policy)
-                    and not uow.assessments.dash_history(incident["id"]) and not exemption):
-                raise DomainError("a domestic-abuse incident needs a DASH record, or a reason why "
-                                  "none could be completed", "dash_exemption")
+            if (
+                is_domestic_abuse(
+                    incident["opening_category"], frozenset(incident["qualifiers"]), self._assessment_policy
+                )
+                and not uow.assessments.dash_history(incident["id"])
+                and not exemption
+            ):
+                raise DomainError(
+                    "a domestic-abuse incident needs a DASH record, or a reason why none could be completed",
+                    "dash_exemption",
+                )
             changes = {
-                "status": Status.CLOSED.value, "closing_category": closing_category,
-                "closure_reason": closure_reason, "closure_note": text, "updated_at": now,
+                "status": Status.CLOSED.value,
+                "closing_category": closing_category,
+                "closure_reason": closure_reason,
+                "closure_note": text,
+                "updated_at": now,
                 "dash_exemption": exemption,
             }
             return self._save(uow, actor, incident, changes, "incident.closed", text, now)
@@ -250,8 +265,10 @@ class IncidentService:
             if incident["status"] == Status.CLOSED.value:
                 raise DomainError("a closed incident cannot be recategorised; reopen it", "status")
             changes = {
-                "opening_category": opening_category, "qualifiers": list(qualifiers),
-                "asb_qualifier": asb_qualifier, "updated_at": now,
+                "opening_category": opening_category,
+                "qualifiers": list(qualifiers),
+                "asb_qualifier": asb_qualifier,
+                "updated_at": now,
             }
             return self._save(uow, actor, incident, changes, "incident.recategorised", text, now)
 
@@ -279,9 +296,13 @@ class IncidentService:
         data = {"before": before, "after": shown, "reason": reason}
         uow.journal.event(now, actor.username, kind, data, incident["id"])
         uow.journal.audit(
-            now, actor.username, Operation.ALTERATION, "incident", incident["reference"],
-            reason or OPERATIONAL, {"fields": sorted(shown)},
+            now,
+            actor.username,
+            Operation.ALTERATION,
+            "incident",
+            incident["reference"],
+            reason or OPERATIONAL,
+            {"fields": sorted(shown)},
         )
         uow.commit()
         return incident | changes | {"version": incident["version"] + 1}
-

@@ -16,8 +16,7 @@ from thriives.services.audit import verify_audit
 def fill(container: Container, people: People, clock: FakeClock) -> None:
     actor = people(Role.SUPERVISOR)
     for _ in range(5):
-        container.incidents.open(
-            actor, Contact(Channel.NON_EMERGENCY, clock(), "crime_theft"), clock())
+        container.incidents.open(actor, Contact(Channel.NON_EMERGENCY, clock(), "crime_theft"), clock())
 
 
 def tamper(container: Container, statement: str) -> None:
@@ -52,14 +51,18 @@ def test_tampering_is_found_and_located(
 
 def test_an_inserted_entry_is_found(container: Container, people: People, clock: FakeClock) -> None:
     fill(container, people, clock)
-    tamper(container, "INSERT INTO audit_log SELECT seq + 1000, at, 'intruder', operation, record_type,"
-                      " record_id, justification, detail, prev_hash, hash FROM audit_log WHERE seq = 2")
+    tamper(
+        container,
+        "INSERT INTO audit_log SELECT seq + 1000, at, 'intruder', operation, record_type,"
+        " record_id, justification, detail, prev_hash, hash FROM audit_log WHERE seq = 2",
+    )
     assert any(f.seq == 1002 for f in verify_audit(container.uow)[1])
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-@pytest.mark.parametrize("statement", ["UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log",
-                                       "TRUNCATE audit_log"])
+@pytest.mark.parametrize(
+    "statement", ["UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log", "TRUNCATE audit_log"]
+)
 def test_postgresql_refuses_to_change_the_audit_log(
     container: Container, people: People, clock: FakeClock, statement: str
 ) -> None:

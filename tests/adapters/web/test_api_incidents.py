@@ -53,9 +53,15 @@ def test_reading_an_incident_shows_its_timeline(client: TestClient, bearer) -> N
     headers = bearer(Role.CALL_HANDLER)
     reference = client.post("/api/v1/incidents", json=CALL, headers=headers).json()["reference"]
     client.post(f"/api/v1/incidents/{reference}/status", json={"status": "graded"}, headers=headers)
-    client.post(f"/api/v1/incidents/{reference}/close", headers=headers,
-                json={"closing_category": "crime_violence", "closure_reason": "crime_recorded",
-                      "dash_exemption": "victim could not speak freely; DASH booked with the DA unit"})
+    client.post(
+        f"/api/v1/incidents/{reference}/close",
+        headers=headers,
+        json={
+            "closing_category": "crime_violence",
+            "closure_reason": "crime_recorded",
+            "dash_exemption": "victim could not speak freely; DASH booked with the DA unit",
+        },
+    )
     body = client.get(f"/api/v1/incidents/{reference}", headers=headers).json()
     assert [e["kind"] for e in body["timeline"]] == ["incident.opened", "incident.grade", "incident.closed"]
     assert body["timeline"][2]["data"]["before"]["status"] == "graded"
@@ -87,8 +93,9 @@ def test_bad_input_names_the_field_and_writes_nothing(client: TestClient, bearer
         response = client.post("/api/v1/incidents", json=body, headers=headers)
         assert response.status_code == 422, (body, response.text)
         assert problem_field(response) == field, response.json()
-    malformed = client.post("/api/v1/incidents", content=b"{not json",
-                            headers=headers | {"content-type": "application/json"})
+    malformed = client.post(
+        "/api/v1/incidents", content=b"{not json", headers=headers | {"content-type": "application/json"}
+    )
     assert malformed.status_code == 400
     assert client.get("/api/v1/incidents", headers=headers).json() == []
 
@@ -96,8 +103,9 @@ def test_bad_input_names_the_field_and_writes_nothing(client: TestClient, bearer
 def test_an_out_of_order_status_change_is_refused_and_changes_nothing(client: TestClient, bearer) -> None:
     headers = bearer(Role.DISPATCHER)
     reference = client.post("/api/v1/incidents", json=CALL, headers=headers).json()["reference"]
-    response = client.post(f"/api/v1/incidents/{reference}/status", json={"status": "at_scene"},
-                           headers=headers)
+    response = client.post(
+        f"/api/v1/incidents/{reference}/status", json={"status": "at_scene"}, headers=headers
+    )
     assert response.status_code == 422
     assert problem_field(response) == "status"
     assert client.get(f"/api/v1/incidents/{reference}", headers=headers).json()["status"] == "open"
@@ -118,9 +126,7 @@ def test_health_and_readiness(client: TestClient) -> None:
     assert client.get("/readyz").json() == {"status": "ready"}
 
 
-def test_a_domestic_abuse_incident_cannot_close_without_dash_or_a_reason(
-    client: TestClient, bearer
-) -> None:
+def test_a_domestic_abuse_incident_cannot_close_without_dash_or_a_reason(client: TestClient, bearer) -> None:
     headers = bearer(Role.CALL_HANDLER)
     reference = client.post("/api/v1/incidents", json=CALL, headers=headers).json()["reference"]
     close = {"closing_category": "domestic_incident", "closure_reason": "attended_resolved"}

@@ -17,8 +17,9 @@ from thriives.domain.incidents import Channel, Contact
 def open_calls(container: Container, people: People, clock: FakeClock, count: int) -> list[str]:
     actor = people()
     return [
-        container.incidents.open(actor, Contact(Channel.EMERGENCY, clock(), "crime_robbery"),
-                                 clock()).incident["reference"]
+        container.incidents.open(
+            actor, Contact(Channel.EMERGENCY, clock(), "crime_robbery"), clock()
+        ).incident["reference"]
         for _ in range(count)
     ]
 

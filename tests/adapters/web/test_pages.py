@@ -19,9 +19,11 @@ def csrf_in(html: str) -> str:
 
 def log_in(client: TestClient, username: str, password: str = PASSWORD):
     page = client.get("/login")
-    return client.post("/login", data={"username": username, "password": password,
-                                       "csrf_token": csrf_in(page.text), "next": "/"},
-                       follow_redirects=False)
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": csrf_in(page.text), "next": "/"},
+        follow_redirects=False,
+    )
 
 
 def test_logging_in_sets_a_strict_httponly_session_cookie(client: TestClient, people: People) -> None:
@@ -45,8 +47,11 @@ def test_a_wrong_password_is_refused_without_saying_which_part(client: TestClien
 
 def test_a_log_in_form_without_its_csrf_token_is_not_accepted(client: TestClient, people: People) -> None:
     actor = people()
-    response = client.post("/login", data={"username": actor.username, "password": PASSWORD,
-                                           "csrf_token": "forged"}, follow_redirects=False)
+    response = client.post(
+        "/login",
+        data={"username": actor.username, "password": PASSWORD, "csrf_token": "forged"},
+        follow_redirects=False,
+    )
     assert "thriives_session" not in response.headers.get("set-cookie", "")
 
 
@@ -90,10 +95,19 @@ def test_a_log_in_link_never_sends_a_user_off_site(client: TestClient) -> None:
 def test_the_call_form_keeps_input_and_names_the_field_on_error(client: TestClient, people: People) -> None:
     log_in(client, people().username)
     token = csrf_in(client.get("/calls/new").text)
-    response = client.post("/calls", data={
-        "csrf_token": token, "channel": "999", "opening_category": "crime_theft",
-        "received_at": "2026-11-26T21:30:00+00:00", "postcode": "NOPE", "account": "my bike's gone",
-        "idempotency_key": "k-1"}, follow_redirects=False)
+    response = client.post(
+        "/calls",
+        data={
+            "csrf_token": token,
+            "channel": "999",
+            "opening_category": "crime_theft",
+            "received_at": "2026-11-26T21:30:00+00:00",
+            "postcode": "NOPE",
+            "account": "my bike's gone",
+            "idempotency_key": "k-1",
+        },
+        follow_redirects=False,
+    )
     assert response.status_code == 422
     assert 'id="postcode-error"' in response.text and "not a valid UK postcode" in response.text
     assert "my bike&#39;s gone" in response.text or "my bike's gone" in response.text

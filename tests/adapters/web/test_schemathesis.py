@@ -42,8 +42,11 @@ MAX_EXAMPLES = 30
 # response bodies, rejection of schema-invalid data) runs.
 EXCLUDED_CHECKS = [positive_data_acceptance]
 CALL: dict[str, Any] = {
-    "channel": "999", "opening_category": "domestic_incident", "qualifiers": ["domestic"],
-    "location_text": "14 Larkspur Row, Ashbury", "account": "Shouting next door.",
+    "channel": "999",
+    "opening_category": "domestic_incident",
+    "qualifiers": ["domestic"],
+    "location_text": "14 Larkspur Row, Ashbury",
+    "account": "Shouting next door.",
 }
 
 
@@ -98,15 +101,20 @@ def _with_policy_codes(strategy: Any, container: Container) -> Any:
         return case
 
     return st.tuples(
-        strategy, st.sampled_from(categories),
-        st.lists(st.sampled_from(qualifiers), max_size=3), st.sampled_from(reasons),
+        strategy,
+        st.sampled_from(categories),
+        st.lists(st.sampled_from(qualifiers), max_size=3),
+        st.sampled_from(reasons),
         st.sampled_from(["personal", "nuisance", "environmental"]),
     ).map(fix)
 
 
 def _run(strategy: Any, headers: dict[str, str]) -> None:
     @settings(
-        max_examples=MAX_EXAMPLES, deadline=None, database=None, derandomize=True,
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
         suppress_health_check=list(HealthCheck),
     )
     @given(case=strategy)
@@ -135,18 +143,32 @@ def test_the_api_conforms_to_its_openapi(fuzzed: Fuzzed) -> None:
     for result in schema.get_all_operations():
         operation = result.ok()
         operations.append(operation.label)
-        runs = [(mode.value, operation.as_strategy(mode))
-                for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)]
+        runs = [
+            (mode.value, operation.as_strategy(mode))
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+        ]
         if operation.method.upper() == "POST":
             # Each changing operation gets an incident of its own, so one does not close the
             # incident another one needs open.
             fixed = {"reference": open_incident()} if "{reference}" in operation.path else None
-            runs.append(("positive, policy codes", _with_policy_codes(
-                operation.as_strategy(GenerationMode.POSITIVE, path_parameters=fixed),
-                fuzzed.container)))
+            runs.append(
+                (
+                    "positive, policy codes",
+                    _with_policy_codes(
+                        operation.as_strategy(GenerationMode.POSITIVE, path_parameters=fixed),
+                        fuzzed.container,
+                    ),
+                )
+            )
         elif "{reference}" in operation.path:
-            runs.append(("positive, real reference", operation.as_strategy(
-                GenerationMode.POSITIVE, path_parameters={"reference": open_incident()})))
+            runs.append(
+                (
+                    "positive, real reference",
+                    operation.as_strategy(
+                        GenerationMode.POSITIVE, path_parameters={"reference": open_incident()}
+                    ),
+                )
+            )
         for name, strategy in runs:
             try:
                 _run(strategy, fuzzed.headers)

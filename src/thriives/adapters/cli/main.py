@@ -55,16 +55,29 @@ def serve(
     container = _container()
     upgrade(container.engine)
     settings = container.settings
-    console.print(f"thriives on http://{settings.host}:{settings.port}"
-                  f"{' (demo mode)' if settings.demo else ''}")
+    console.print(
+        f"thriives on http://{settings.host}:{settings.port}{' (demo mode)' if settings.demo else ''}"
+    )
     if workers == 1 and not reload:
-        uvicorn.run(create_app(container), host=settings.host, port=settings.port,
-                    log_level="warning", access_log=False)
+        uvicorn.run(
+            create_app(container),
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+            access_log=False,
+        )
         return
     container.close()
-    uvicorn.run("thriives.adapters.web.asgi:create", factory=True, host=settings.host,
-                port=settings.port, workers=workers, reload=reload, log_level="warning",
-                access_log=False)
+    uvicorn.run(
+        "thriives.adapters.web.asgi:create",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=workers,
+        reload=reload,
+        log_level="warning",
+        access_log=False,
+    )
 
 
 @app.command()
@@ -86,17 +99,22 @@ def demo(
     if seeded:
         console.print("demo force already in place; not seeding again")
     else:
-        with Progress(TextColumn("seeding Thornshire"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                      TimeElapsedColumn(), console=console) as progress:
+        with Progress(
+            TextColumn("seeding Thornshire"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress:
             task = progress.add_task("seed", total=incidents)
 
             def advance(done: int, total: int) -> None:
                 progress.update(task, completed=done, total=total)
 
-            seed_demo(container, seed=seed, as_of=datetime.now(UTC), incidents=incidents,
-                      progress=advance)
-        console.print("demo users: handler, dispatcher, supervisor, protection, analyst, admin;"
-                      " password: thriives-demo")
+            seed_demo(container, seed=seed, as_of=datetime.now(UTC), incidents=incidents, progress=advance)
+        console.print(
+            "demo users: handler, dispatcher, supervisor, protection, analyst, admin; password: thriives-demo"
+        )
     container.close()
     if serve_after:
         serve(workers=1, reload=False)
@@ -107,15 +125,22 @@ def user_add(
     username: str,
     role: Role = typer.Option(..., help="Role of the new user"),
     display_name: str = typer.Option(None, help="Name shown on screens (default: username)"),
-    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True,
-                                 envvar="THRIIVES_NEW_PASSWORD", help="At least 10 characters"),
+    password: str = typer.Option(
+        ...,
+        prompt=True,
+        hide_input=True,
+        confirmation_prompt=True,
+        envvar="THRIIVES_NEW_PASSWORD",
+        help="At least 10 characters",
+    ),
 ) -> None:
     """Add a user with a role; the password is asked for (or read from THRIIVES_NEW_PASSWORD)."""
     container = _container()
     upgrade(container.engine)
     try:
-        container.accounts.add_user(username, display_name or username, role, password,
-                                    datetime.now(UTC), by="cli")
+        container.accounts.add_user(
+            username, display_name or username, role, password, datetime.now(UTC), by="cli"
+        )
     except DomainError as error:
         console.print(f"[red]{error.field}: {error.message}[/red]")
         raise typer.Exit(2) from error
@@ -159,12 +184,16 @@ def policy_check(directory: Path = typer.Argument(None, help="Policy folder (def
     except PolicyError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(2) from error
-    typer.echo(f"categories {policy.version}: {len(policy.categories)} categories, "
-               f"{len(policy.qualifiers)} qualifiers: OK")
-    typer.echo(f"assessment {assessment.version}: {len(assessment.models)} models, "
-               f"{len(assessment.question_sets)} question sets, {len(assessment.questions)} questions, "
-               f"{len(assessment.grades)} grades, {len(assessment.dash_questions)} DASH questions, "
-               f"{len(assessment.advice)} advice prompts, {len(assessment.cues)} cues: OK")
+    typer.echo(
+        f"categories {policy.version}: {len(policy.categories)} categories, "
+        f"{len(policy.qualifiers)} qualifiers: OK"
+    )
+    typer.echo(
+        f"assessment {assessment.version}: {len(assessment.models)} models, "
+        f"{len(assessment.question_sets)} question sets, {len(assessment.questions)} questions, "
+        f"{len(assessment.grades)} grades, {len(assessment.dash_questions)} DASH questions, "
+        f"{len(assessment.advice)} advice prompts, {len(assessment.cues)} cues: OK"
+    )
 
 
 @app.command()
@@ -189,4 +218,3 @@ def assess(
         raise typer.Exit(2) from error
     for line in lines:
         typer.echo(line)
-

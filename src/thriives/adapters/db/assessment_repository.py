@@ -31,54 +31,97 @@ class AssessmentRepository:
         return int(latest or 0) + 1
 
     def add(self, row: dict[str, Any]) -> int:
-        return int(self._connection.execute(
-            insert(assessments).values(**row).returning(assessments.c.id)).scalar_one())
+        return int(
+            self._connection.execute(
+                insert(assessments).values(**row).returning(assessments.c.id)
+            ).scalar_one()
+        )
 
     def history(self, incident_id: str) -> list[dict[str, Any]]:
-        return _rows(self._connection.execute(
-            select(assessments).where(assessments.c.incident_id == incident_id)
-            .order_by(assessments.c.version)))
+        return _rows(
+            self._connection.execute(
+                select(assessments)
+                .where(assessments.c.incident_id == incident_id)
+                .order_by(assessments.c.version)
+            )
+        )
 
     def add_dash(self, row: dict[str, Any]) -> int:
-        return int(self._connection.execute(
-            insert(dash_assessments).values(**row).returning(dash_assessments.c.id)).scalar_one())
+        return int(
+            self._connection.execute(
+                insert(dash_assessments).values(**row).returning(dash_assessments.c.id)
+            ).scalar_one()
+        )
 
     def dash_history(self, incident_id: str) -> list[dict[str, Any]]:
-        return _rows(self._connection.execute(
-            select(dash_assessments).where(dash_assessments.c.incident_id == incident_id)
-            .order_by(dash_assessments.c.id)))
+        return _rows(
+            self._connection.execute(
+                select(dash_assessments)
+                .where(dash_assessments.c.incident_id == incident_id)
+                .order_by(dash_assessments.c.id)
+            )
+        )
 
     def add_review_item(self, row: dict[str, Any]) -> None:
         self._connection.execute(insert(review_items).values(**row))
 
     def review_items(self, incident_id: str) -> list[dict[str, Any]]:
-        return _rows(self._connection.execute(
-            select(review_items).where(review_items.c.incident_id == incident_id)
-            .order_by(review_items.c.id)))
+        return _rows(
+            self._connection.execute(
+                select(review_items)
+                .where(review_items.c.incident_id == incident_id)
+                .order_by(review_items.c.id)
+            )
+        )
 
-    def recent_by_phone(self, phone: str, since: datetime, exclude: str, limit: int = 200) -> list[dict[str, Any]]:
+    def recent_by_phone(
+        self, phone: str, since: datetime, exclude: str, limit: int = 200
+    ) -> list[dict[str, Any]]:
         """Earlier incidents from the same number: the history check behind DA-linked numbers."""
-        return _rows(self._connection.execute(
-            select(incidents.c.id, incidents.c.reference, incidents.c.opening_category,
-                   incidents.c.closing_category, incidents.c.qualifiers, incidents.c.received_at)
-            .where(incidents.c.caller_phone == phone, incidents.c.received_at >= since,
-                   incidents.c.id != exclude)
-            .order_by(incidents.c.received_at.desc()).limit(limit)))
+        return _rows(
+            self._connection.execute(
+                select(
+                    incidents.c.id,
+                    incidents.c.reference,
+                    incidents.c.opening_category,
+                    incidents.c.closing_category,
+                    incidents.c.qualifiers,
+                    incidents.c.received_at,
+                )
+                .where(
+                    incidents.c.caller_phone == phone,
+                    incidents.c.received_at >= since,
+                    incidents.c.id != exclude,
+                )
+                .order_by(incidents.c.received_at.desc())
+                .limit(limit)
+            )
+        )
 
     def aide_memoire(self, category: str) -> dict[str, Any] | None:
         row = self._connection.execute(
-            select(aide_memoires).where(aide_memoires.c.category == category)
-            .order_by(aide_memoires.c.version.desc()).limit(1)).first()
+            select(aide_memoires)
+            .where(aide_memoires.c.category == category)
+            .order_by(aide_memoires.c.version.desc())
+            .limit(1)
+        ).first()
         return dict(row._mapping) if row else None
 
     def add_aide_memoire(self, category: str, text: str, author: str, at: datetime) -> int:
         current = self.aide_memoire(category)
         version = (current["version"] if current else 0) + 1
-        self._connection.execute(insert(aide_memoires).values(
-            category=category, version=version, text=text, author=author, created_at=at))
+        self._connection.execute(
+            insert(aide_memoires).values(
+                category=category, version=version, text=text, author=author, created_at=at
+            )
+        )
         return version
 
     def aide_memoire_history(self, category: str) -> list[dict[str, Any]]:
-        return _rows(self._connection.execute(
-            select(aide_memoires).where(aide_memoires.c.category == category)
-            .order_by(aide_memoires.c.version)))
+        return _rows(
+            self._connection.execute(
+                select(aide_memoires)
+                .where(aide_memoires.c.category == category)
+                .order_by(aide_memoires.c.version)
+            )
+        )

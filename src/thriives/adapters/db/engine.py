@@ -21,9 +21,7 @@ def make_engine(url: str, pool_size: int = 16) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url)
-    return create_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=300
-    )
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=300)
 
 
 def _sqlite_engine(url: str) -> Engine:

@@ -20,7 +20,6 @@ from sqlalchemy import Connection, bindparam, func, insert, select, update
 from thriives.adapters.db.tables import audit_head, audit_log, events, incidents
 from thriives.domain.audit_chain import AuditEntry, Operation, canonical_detail, seal
 
-
 # Built once: building a statement per call costs more CPU than running it.
 LOCK_HEAD = select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update()
 INSERT_EVENT = insert(events)
@@ -33,8 +32,18 @@ MOVE_HEAD = (
 
 
 EVENT_COLUMNS = ("at", "actor", "kind", "data", "incident_id")
-AUDIT_COLUMNS = ("seq", "at", "actor", "operation", "record_type", "record_id", "justification",
-                 "detail", "prev_hash", "hash")
+AUDIT_COLUMNS = (
+    "seq",
+    "at",
+    "actor",
+    "operation",
+    "record_type",
+    "record_id",
+    "justification",
+    "detail",
+    "prev_hash",
+    "hash",
+)
 _COMBINED: dict[tuple[int, int], str] = {}
 
 
@@ -52,15 +61,21 @@ def _combined(
         parts = []
         if buffered_events:
             rows = ", ".join(
-                "(" + ", ".join(f"%(e{i}_{c})s" + ("::json" if c == "data" else "") for c in EVENT_COLUMNS) + ")"
-                for i in range(shape[0]))
+                "("
+                + ", ".join(f"%(e{i}_{c})s" + ("::json" if c == "data" else "") for c in EVENT_COLUMNS)
+                + ")"
+                for i in range(shape[0])
+            )
             parts.append(f"e AS (INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES {rows})")
         if audits:
-            rows = ", ".join("(" + ", ".join(f"%(a{i}_{c})s" for c in AUDIT_COLUMNS) + ")"
-                             for i in range(shape[1]))
+            rows = ", ".join(
+                "(" + ", ".join(f"%(a{i}_{c})s" for c in AUDIT_COLUMNS) + ")" for i in range(shape[1])
+            )
             parts.append(f"a AS (INSERT INTO audit_log ({', '.join(AUDIT_COLUMNS)}) VALUES {rows})")
-        _COMBINED[shape] = (f"WITH {', '.join(parts)} UPDATE audit_head "
-                            "SET seq = %(head_seq)s, hash = %(head_hash)s WHERE id = 1")
+        _COMBINED[shape] = (
+            f"WITH {', '.join(parts)} UPDATE audit_head "
+            "SET seq = %(head_seq)s, hash = %(head_hash)s WHERE id = 1"
+        )
     params: dict[str, Any] = {"head_seq": head[0], "head_hash": head[1]}
     for i, row in enumerate(buffered_events):
         for column in EVENT_COLUMNS:
@@ -106,8 +121,7 @@ class Journal:
                 self._connection.execute(INSERT_EVENT, self._events)
             if self._audits:
                 self._connection.execute(INSERT_AUDIT, self._audits)
-                self._connection.execute(
-                    MOVE_HEAD, {"new_seq": self._head[0], "new_hash": self._head[1]})
+                self._connection.execute(MOVE_HEAD, {"new_seq": self._head[0], "new_hash": self._head[1]})
         self._events, self._audits = [], []
 
     def event(
@@ -120,7 +134,8 @@ class Journal:
     ) -> None:
         self._lock()
         self._events.append(
-            {"at": at, "actor": actor, "kind": kind, "data": data, "incident_id": incident_id})
+            {"at": at, "actor": actor, "kind": kind, "data": data, "incident_id": incident_id}
+        )
 
     def audit(
         self,
@@ -137,15 +152,30 @@ class Journal:
         at = at.astimezone(UTC)  # sealed as stored: the store gives times back in UTC
         detail_text = canonical_detail(detail or {})
         digest = seal(
-            seq, at, actor, operation.value, record_type, record_id, justification,
-            detail_text, prev_hash,
+            seq,
+            at,
+            actor,
+            operation.value,
+            record_type,
+            record_id,
+            justification,
+            detail_text,
+            prev_hash,
         )
-        self._audits.append({
-            "seq": seq, "at": at, "actor": actor, "operation": operation.value,
-            "record_type": record_type, "record_id": record_id,
-            "justification": justification, "detail": detail_text,
-            "prev_hash": prev_hash, "hash": digest,
-        })
+        self._audits.append(
+            {
+                "seq": seq,
+                "at": at,
+                "actor": actor,
+                "operation": operation.value,
+                "record_type": record_type,
+                "record_id": record_id,
+                "justification": justification,
+                "detail": detail_text,
+                "prev_hash": prev_hash,
+                "hash": digest,
+            }
+        )
         self._head = (seq, digest)
         return seq
 
@@ -160,10 +190,16 @@ class Journal:
                 return
             for row in rows:
                 yield AuditEntry(
-                    seq=row.seq, at=row.at, actor=row.actor, operation=Operation(row.operation),
-                    record_type=row.record_type, record_id=row.record_id,
-                    justification=row.justification, detail=row.detail,
-                    prev_hash=row.prev_hash, hash=row.hash,
+                    seq=row.seq,
+                    at=row.at,
+                    actor=row.actor,
+                    operation=Operation(row.operation),
+                    record_type=row.record_type,
+                    record_id=row.record_id,
+                    justification=row.justification,
+                    detail=row.detail,
+                    prev_hash=row.prev_hash,
+                    hash=row.hash,
                 )
             last = rows[-1].seq
 
@@ -182,8 +218,7 @@ class Journal:
     def feed_after(self, after: int, limit: int = 500) -> list[dict[str, Any]]:
         """Events after ``after`` for the live feed: what changed, never who the caller was."""
         rows = self._connection.execute(
-            select(events.c.id, events.c.at, events.c.kind, incidents.c.reference,
-                   incidents.c.status)
+            select(events.c.id, events.c.at, events.c.kind, incidents.c.reference, incidents.c.status)
             .outerjoin(incidents, incidents.c.id == events.c.incident_id)
             .where(events.c.id > after)
             .order_by(events.c.id)

@@ -37,8 +37,14 @@ IDEMPOTENT_REQUEST = select(idempotency_keys).where(
     idempotency_keys.c.user_id == bindparam("user_id"), idempotency_keys.c.key == bindparam("key")
 )
 TOKEN = (
-    select(api_tokens.c.user_id, users.c.username, users.c.role, users.c.display_name,
-           users.c.active, users.c.is_demo)
+    select(
+        api_tokens.c.user_id,
+        users.c.username,
+        users.c.role,
+        users.c.display_name,
+        users.c.active,
+        users.c.is_demo,
+    )
     .join(users, users.c.id == api_tokens.c.user_id)
     .where(api_tokens.c.id == bindparam("token_id"), api_tokens.c.revoked_at.is_(None))
 )
@@ -83,9 +89,16 @@ class IncidentRepository:
     def live(self, statuses: list[str], limit: int) -> list[dict[str, Any]]:
         rows = self._connection.execute(
             select(
-                incidents.c.id, incidents.c.reference, incidents.c.status, incidents.c.channel,
-                incidents.c.received_at, incidents.c.opening_category, incidents.c.qualifiers,
-                incidents.c.location_text, incidents.c.postcode, incidents.c.grade,
+                incidents.c.id,
+                incidents.c.reference,
+                incidents.c.status,
+                incidents.c.channel,
+                incidents.c.received_at,
+                incidents.c.opening_category,
+                incidents.c.qualifiers,
+                incidents.c.location_text,
+                incidents.c.postcode,
+                incidents.c.grade,
             )
             .where(incidents.c.status.in_(statuses))
             .order_by(incidents.c.received_at)
@@ -103,10 +116,16 @@ class IncidentRepository:
     def remember_request(
         self, user_id: int, key: str, request_hash: str, incident_id: str, at: datetime
     ) -> None:
-        self._connection.execute(INSERT_IDEMPOTENCY_KEY, {
-            "user_id": user_id, "key": key, "request_hash": request_hash,
-            "incident_id": incident_id, "created_at": at,
-        })
+        self._connection.execute(
+            INSERT_IDEMPOTENCY_KEY,
+            {
+                "user_id": user_id,
+                "key": key,
+                "request_hash": request_hash,
+                "incident_id": incident_id,
+                "created_at": at,
+            },
+        )
 
 
 class UserRepository:
@@ -114,9 +133,7 @@ class UserRepository:
         self._connection = connection
 
     def add(self, row: dict[str, Any]) -> int:
-        return int(
-            self._connection.execute(insert(users).values(**row).returning(users.c.id)).scalar_one()
-        )
+        return int(self._connection.execute(insert(users).values(**row).returning(users.c.id)).scalar_one())
 
     def by_username(self, username: str, for_update: bool = False) -> dict[str, Any] | None:
         query = select(users).where(users.c.username == username)
@@ -131,7 +148,8 @@ class UserRepository:
 
     def set_login_state(self, user_id: int, failures: int, locked_until: datetime | None) -> None:
         self._connection.execute(
-            update(users).where(users.c.id == user_id)
+            update(users)
+            .where(users.c.id == user_id)
             .values(failed_logins=failures, locked_until=locked_until)
         )
 
@@ -149,22 +167,24 @@ class UserRepository:
 
     def session(self, session_id: str) -> dict[str, Any] | None:
         row = self._connection.execute(
-            select(sessions, users.c.username, users.c.role, users.c.display_name,
-                   users.c.active, users.c.is_demo)
+            select(
+                sessions,
+                users.c.username,
+                users.c.role,
+                users.c.display_name,
+                users.c.active,
+                users.c.is_demo,
+            )
             .join(users, users.c.id == sessions.c.user_id)
             .where(sessions.c.id == session_id, sessions.c.ended_at.is_(None))
         ).first()
         return dict(row._mapping) if row else None
 
     def touch_session(self, session_id: str, at: datetime) -> None:
-        self._connection.execute(
-            update(sessions).where(sessions.c.id == session_id).values(last_seen_at=at)
-        )
+        self._connection.execute(update(sessions).where(sessions.c.id == session_id).values(last_seen_at=at))
 
     def end_session(self, session_id: str, at: datetime) -> None:
-        self._connection.execute(
-            update(sessions).where(sessions.c.id == session_id).values(ended_at=at)
-        )
+        self._connection.execute(update(sessions).where(sessions.c.id == session_id).values(ended_at=at))
 
     def add_token(self, row: dict[str, Any]) -> None:
         self._connection.execute(insert(api_tokens).values(**row))

@@ -146,8 +146,11 @@ class Me(BaseModel):
 Reference = Annotated[str, Field(max_length=40)]
 IdempotencyKey = Annotated[
     str | None,
-    Header(alias="Idempotency-Key", max_length=200,
-           description="A client-chosen key; a retry with the same key and body returns the same incident"),
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="A client-chosen key; a retry with the same key and body returns the same incident",
+    ),
 ]
 
 
@@ -156,18 +159,26 @@ def _out(incident: dict[str, Any]) -> IncidentOut:
 
 
 @router.post(
-    "/incidents", status_code=201, response_model=IncidentOut,
+    "/incidents",
+    status_code=201,
+    response_model=IncidentOut,
     responses={200: {"description": "A retry: the incident this key already opened", "model": IncidentOut}}
     | problem_responses(400, 401, 403, 409, 422),
 )
 def open_incident(
-    body: ContactIn, caller: CallerDep, request: Request, response: Response,
+    body: ContactIn,
+    caller: CallerDep,
+    request: Request,
+    response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> IncidentOut:
     container = container_of(request)
     now = container.clock()
     opened = container.incidents.open(
-        caller.actor, body.to_contact(now), now, idempotency_key,
+        caller.actor,
+        body.to_contact(now),
+        now,
+        idempotency_key,
         request_fingerprint(body.model_dump(mode="json")),
     )
     if not opened.created:
@@ -185,7 +196,8 @@ def live_incidents(
 
 
 @router.get(
-    "/incidents/{reference}", response_model=IncidentWithTimeline,
+    "/incidents/{reference}",
+    response_model=IncidentWithTimeline,
     responses=problem_responses(401, 403, 404, 422),
 )
 def view_incident(reference: Reference, caller: CallerDep, request: Request) -> IncidentWithTimeline:
@@ -195,7 +207,8 @@ def view_incident(reference: Reference, caller: CallerDep, request: Request) -> 
 
 
 @router.post(
-    "/incidents/{reference}/status", response_model=IncidentOut,
+    "/incidents/{reference}/status",
+    response_model=IncidentOut,
     responses=problem_responses(400, 401, 403, 404, 409, 422),
 )
 def change_status(reference: Reference, body: StatusIn, caller: CallerDep, request: Request) -> IncidentOut:
@@ -207,20 +220,27 @@ def change_status(reference: Reference, body: StatusIn, caller: CallerDep, reque
 
 
 @router.post(
-    "/incidents/{reference}/close", response_model=IncidentOut,
+    "/incidents/{reference}/close",
+    response_model=IncidentOut,
     responses=problem_responses(400, 401, 403, 404, 409, 422),
 )
 def close_incident(reference: Reference, body: CloseIn, caller: CallerDep, request: Request) -> IncidentOut:
     container = container_of(request)
     incident = container.incidents.close(
-        caller.actor, reference, body.closing_category, body.closure_reason, body.note,
-        container.clock(), body.dash_exemption,
+        caller.actor,
+        reference,
+        body.closing_category,
+        body.closure_reason,
+        body.note,
+        container.clock(),
+        body.dash_exemption,
     )
     return _out(incident)
 
 
 @router.post(
-    "/incidents/{reference}/categorisation", response_model=IncidentOut,
+    "/incidents/{reference}/categorisation",
+    response_model=IncidentOut,
     responses=problem_responses(400, 401, 403, 404, 409, 422),
 )
 def recategorise(
@@ -228,8 +248,13 @@ def recategorise(
 ) -> IncidentOut:
     container = container_of(request)
     incident = container.incidents.recategorise(
-        caller.actor, reference, body.opening_category, tuple(body.qualifiers),
-        body.asb_qualifier, body.reason, container.clock(),
+        caller.actor,
+        reference,
+        body.opening_category,
+        tuple(body.qualifiers),
+        body.asb_qualifier,
+        body.reason,
+        container.clock(),
     )
     return _out(incident)
 
@@ -240,8 +265,7 @@ def categories(caller: CallerDep, request: Request) -> dict[str, Any]:
     return {
         "version": policy.version,
         "categories": [
-            {"code": c.code, "label": c.label, "chapter": c.chapter}
-            for c in policy.categories.values()
+            {"code": c.code, "label": c.label, "chapter": c.chapter} for c in policy.categories.values()
         ],
         "qualifiers": dict(policy.qualifiers),
         "closure_reasons": dict(policy.closure_reasons),

@@ -51,9 +51,11 @@ class AssessmentIn(Strict):
         return Submission(
             model=self.model,
             ratings={k: Rating(v.level, v.rationale) for k, v in self.ratings.items()},
-            answers=dict(self.answers), indicators=frozenset(self.indicators),
+            answers=dict(self.answers),
+            indicators=frozenset(self.indicators),
             call_states=frozenset(self.call_states),
-            da_not_immediate_reason=self.da_not_immediate_reason, grade=self.grade,
+            da_not_immediate_reason=self.da_not_immediate_reason,
+            grade=self.grade,
             override_reason=self.override_reason,
             advice={k: AdviceRecord(v.given, v.note) for k, v in self.advice.items()},
         )
@@ -90,15 +92,22 @@ class AssessedOut(EvaluationOut):
 
 def evaluation_out(evaluation: Evaluation, policy_version: str) -> dict[str, Any]:
     return {
-        "model": evaluation.model, "levels": evaluation.levels,
+        "model": evaluation.model,
+        "levels": evaluation.levels,
         "raised": [asdict(r) for r in evaluation.raised],
-        "indicators": sorted(evaluation.indicators), "question_sets": list(evaluation.question_sets),
-        "unanswered": list(evaluation.unanswered), "proposed_grade": evaluation.proposed.grade,
-        "reasons": [{"rule": r.rule, "fact": r.fact, "response": r.response.name.lower()}
-                    for r in evaluation.proposed.reasons],
+        "indicators": sorted(evaluation.indicators),
+        "question_sets": list(evaluation.question_sets),
+        "unanswered": list(evaluation.unanswered),
+        "proposed_grade": evaluation.proposed.grade,
+        "reasons": [
+            {"rule": r.rule, "fact": r.fact, "response": r.response.name.lower()}
+            for r in evaluation.proposed.reasons
+        ],
         "deciding_rules": [r.rule for r in evaluation.proposed.deciding],
-        "final_grade": evaluation.final_grade, "downgrade": evaluation.downgrade,
-        "advice_due": list(evaluation.advice_due), "advice_not_given": list(evaluation.advice_not_given),
+        "final_grade": evaluation.final_grade,
+        "downgrade": evaluation.downgrade,
+        "advice_due": list(evaluation.advice_due),
+        "advice_not_given": list(evaluation.advice_not_given),
         "policy_version": policy_version,
     }
 
@@ -107,21 +116,24 @@ def evaluation_out(evaluation: Evaluation, policy_version: str) -> dict[str, Any
 def preview(reference: Reference, body: AssessmentIn, caller: CallerDep, request: Request) -> dict[str, Any]:
     """The grade this assessment would give, with its reasons; nothing is saved."""
     container = container_of(request)
-    evaluation = container.assessments.preview(caller.actor, reference, body.to_submission(),
-                                               container.clock())
+    evaluation = container.assessments.preview(
+        caller.actor, reference, body.to_submission(), container.clock()
+    )
     return evaluation_out(evaluation, container.assessment_policy.version)
 
 
-@router.post("/incidents/{reference}/assessments", status_code=201, response_model=AssessedOut,
-             responses=ERRORS)
+@router.post(
+    "/incidents/{reference}/assessments", status_code=201, response_model=AssessedOut, responses=ERRORS
+)
 def assess(reference: Reference, body: AssessmentIn, caller: CallerDep, request: Request) -> dict[str, Any]:
     """Save an assessment (a new version) and grade the incident from it."""
     container = container_of(request)
-    assessed = container.assessments.assess(caller.actor, reference, body.to_submission(),
-                                            container.clock())
+    assessed = container.assessments.assess(caller.actor, reference, body.to_submission(), container.clock())
     return evaluation_out(assessed.evaluation, container.assessment_policy.version) | {
-        "version": assessed.version, "suggestions": [asdict(s) for s in assessed.suggestions],
-        "linked_incidents": list(assessed.linked_incidents)}
+        "version": assessed.version,
+        "suggestions": [asdict(s) for s in assessed.suggestions],
+        "linked_incidents": list(assessed.linked_incidents),
+    }
 
 
 @router.get("/incidents/{reference}/assessments", responses=problem_responses(401, 403, 404, 422))
@@ -152,9 +164,11 @@ class DashOut(BaseModel):
 def record_dash(reference: Reference, body: DashIn, caller: CallerDep, request: Request) -> DashOut:
     container = container_of(request)
     result = container.assessments.record_dash(
-        caller.actor, reference,
+        caller.actor,
+        reference,
         DashSubmission(dict(body.answers), dict(body.comments), body.override_level, body.override_reason),
-        container.clock())
+        container.clock(),
+    )
     return DashOut(**asdict(result))
 
 
@@ -163,14 +177,28 @@ def assessment_policy(caller: CallerDep, request: Request) -> dict[str, Any]:
     """The assessment policy in force: models, levels, question sets, grades, DASH, advice."""
     policy = container_of(request).assessment_policy
     return {
-        "version": policy.version, "levels": list(policy.levels), "default_model": policy.default_model,
+        "version": policy.version,
+        "levels": list(policy.levels),
+        "default_model": policy.default_model,
         "models": [asdict(m) for m in policy.models.values()],
         "question_sets": [asdict(s) for s in policy.question_sets.values()],
-        "grades": [{"code": g.code, "name": g.name, "response": g.response.name.lower(),
-                    "target_urban": g.target_urban, "target_rural": g.target_rural} for g in policy.grades],
-        "dash": {"questions": [asdict(q) for q in policy.dash_questions],
-                 "medium_at": policy.dash_medium_at, "high_at": policy.dash_high_at},
-        "advice": [asdict(a) for a in policy.advice], "call_states": dict(CALL_STATES),
+        "grades": [
+            {
+                "code": g.code,
+                "name": g.name,
+                "response": g.response.name.lower(),
+                "target_urban": g.target_urban,
+                "target_rural": g.target_rural,
+            }
+            for g in policy.grades
+        ],
+        "dash": {
+            "questions": [asdict(q) for q in policy.dash_questions],
+            "medium_at": policy.dash_medium_at,
+            "high_at": policy.dash_high_at,
+        },
+        "advice": [asdict(a) for a in policy.advice],
+        "call_states": dict(CALL_STATES),
     }
 
 
@@ -187,7 +215,9 @@ def get_aide_memoire(category: Code, caller: CallerDep, request: Request) -> dic
 
 
 @router.put("/aide-memoires/{category}", responses=problem_responses(400, 401, 403, 422))
-def put_aide_memoire(category: Code, body: AideMemoireIn, caller: CallerDep, request: Request) -> dict[str, Any]:
+def put_aide_memoire(
+    category: Code, body: AideMemoireIn, caller: CallerDep, request: Request
+) -> dict[str, Any]:
     """Supervisors keep the concise instructions per category; each change is a new version."""
     container = container_of(request)
     version = container.assessments.set_aide_memoire(caller.actor, category, body.text, container.clock())

@@ -42,8 +42,9 @@ class FormView:
         return self.values.get(name, [])
 
 
-def submission_from(form: FormView, model_code: str, factors: list[str], advice: tuple[str, ...],
-                    lenient: bool) -> Submission:
+def submission_from(
+    form: FormView, model_code: str, factors: list[str], advice: tuple[str, ...], lenient: bool
+) -> Submission:
     """Build a submission from the form. ``lenient`` (for the live preview) fills what the
     handler has not reached yet, so a half-done form still shows a grade."""
     ratings = {}
@@ -56,8 +57,11 @@ def submission_from(form: FormView, model_code: str, factors: list[str], advice:
             rationale = NOT_YET
         if level or rationale:
             ratings[code] = Rating(level, rationale)
-    answers = {name[2:]: value for name, values in form.values.items()
-               if name.startswith("q_") and (value := values[0])}
+    answers = {
+        name[2:]: value
+        for name, values in form.values.items()
+        if name.startswith("q_") and (value := values[0])
+    }
     records = {}
     for code in advice:
         given = form.get(f"advice_{code}") == "given"
@@ -70,11 +74,14 @@ def submission_from(form: FormView, model_code: str, factors: list[str], advice:
         # why; the panel asks for the reason (the save itself requires it).
         override_reason = NO_REASON_YET
     return Submission(
-        model=model_code, ratings=ratings, answers=answers,
+        model=model_code,
+        ratings=ratings,
+        answers=answers,
         indicators=frozenset(form.getlist("indicators")),
         call_states=frozenset(form.getlist("call_states")),
         da_not_immediate_reason=form.get("da_not_immediate_reason") or None,
-        grade=form.get("grade") or None, override_reason=override_reason,
+        grade=form.get("grade") or None,
+        override_reason=override_reason,
         advice=records,
     )
 
@@ -106,8 +113,10 @@ def _context(request: Request, caller: Caller, reference: str) -> dict[str, Any]
     form = container.assessments.form(caller.actor, reference[:40], container.clock())
     policy = container.assessment_policy
     return form | {
-        "apolicy": policy, "model": policy.models[policy.default_model],
-        "emergency_indicators": EMERGENCY_INDICATORS, "priority_indicators": PRIORITY_INDICATORS,
+        "apolicy": policy,
+        "model": policy.models[policy.default_model],
+        "emergency_indicators": EMERGENCY_INDICATORS,
+        "priority_indicators": PRIORITY_INDICATORS,
         "call_states": CALL_STATES,
     }
 
@@ -151,8 +160,7 @@ def describe(field: str, message: str, context: dict[str, Any]) -> Problem:
     known = {
         "grade": ("Grade to give", "grade"),
         "override_reason": ("Reason for a less urgent grade", "override_reason"),
-        "da_not_immediate_reason": ("Why domestic abuse is not an emergency",
-                                    "da_not_immediate_reason"),
+        "da_not_immediate_reason": ("Why domestic abuse is not an emergency", "da_not_immediate_reason"),
         "indicators": ("Facts that set a national minimum response", None),
         "call_states": ("How the call went", None),
     }
@@ -160,8 +168,16 @@ def describe(field: str, message: str, context: dict[str, Any]) -> Problem:
     return Problem(field, label, anchor, message)
 
 
-STEP_OF = {"call_states": 1, "answers": 2, "indicators": 2, "ratings": 3, "grade": 4,
-           "override_reason": 4, "da_not_immediate_reason": 4, "advice": 5}
+STEP_OF = {
+    "call_states": 1,
+    "answers": 2,
+    "indicators": 2,
+    "ratings": 3,
+    "grade": 4,
+    "override_reason": 4,
+    "da_not_immediate_reason": 4,
+    "advice": 5,
+}
 
 
 def _problems(errors: dict[str, str], context: dict[str, Any]) -> list[Problem]:
@@ -170,35 +186,54 @@ def _problems(errors: dict[str, str], context: dict[str, Any]) -> list[Problem]:
     return [describe(field, message, context) for field, message in ordered]
 
 
-async def _proposal(request: Request, caller: Caller, reference: str, form: FormView,
-                    context: dict[str, Any]) -> tuple[Evaluation | None, DomainError | None]:
+async def _proposal(
+    request: Request, caller: Caller, reference: str, form: FormView, context: dict[str, Any]
+) -> tuple[Evaluation | None, DomainError | None]:
     """The grade the policy proposes for what the form holds so far (lenient: unrated
     factors count as none, advice not yet recorded counts as given)."""
     container = container_of(request)
     model = context["model"]
-    submission = submission_from(form, model.code, [f.code for f in model.factors],
-                                 context["advice_due"], lenient=True)
+    submission = submission_from(
+        form, model.code, [f.code for f in model.factors], context["advice_due"], lenient=True
+    )
     try:
-        evaluation = await run_in_threadpool(container.assessments.preview, caller.actor,
-                                             reference[:40], submission, container.clock())
+        evaluation = await run_in_threadpool(
+            container.assessments.preview, caller.actor, reference[:40], submission, container.clock()
+        )
     except DomainError as error:
         return None, error
     return evaluation, None
 
 
-def _assess_page(request: Request, caller: Caller, status: int, form: FormView,
-                 errors: dict[str, str], context: dict[str, Any],
-                 proposal: tuple[Evaluation | None, DomainError | None]) -> HTMLResponse:
+def _assess_page(
+    request: Request,
+    caller: Caller,
+    status: int,
+    form: FormView,
+    errors: dict[str, str],
+    context: dict[str, Any],
+    proposal: tuple[Evaluation | None, DomainError | None],
+) -> HTMLResponse:
     problems = _problems(errors, context)
     groups: dict[str, list[Problem]] = {}
     for found in problems:  # the same message once, naming every field it applies to
         groups.setdefault(found.message, []).append(found)
     evaluation, problem = proposal
-    return render(request, "assess.html", caller, status, form=form, errors=errors,
-                  problems=problems, problem_groups=list(groups.items()),
-                  focus_id=next((p.anchor for p in problems if p.anchor), None),
-                  evaluation=evaluation, problem=problem,
-                  reason_missing=not form.get("override_reason").strip(), **context)
+    return render(
+        request,
+        "assess.html",
+        caller,
+        status,
+        form=form,
+        errors=errors,
+        problems=problems,
+        problem_groups=list(groups.items()),
+        focus_id=next((p.anchor for p in problems if p.anchor), None),
+        evaluation=evaluation,
+        problem=problem,
+        reason_missing=not form.get("override_reason").strip(),
+        **context,
+    )
 
 
 @router.get("/incidents/{reference}/assess")
@@ -216,8 +251,16 @@ async def assess_preview(request: Request, reference: str, caller: PageCaller) -
     form = await _form(request)
     context = await run_in_threadpool(_context, request, caller, reference)
     evaluation, problem = await _proposal(request, caller, reference, form, context)
-    return render(request, "_proposal.html", caller, evaluation=evaluation, problem=problem,
-                  form=form, reason_missing=not form.get("override_reason").strip(), **context)
+    return render(
+        request,
+        "_proposal.html",
+        caller,
+        evaluation=evaluation,
+        problem=problem,
+        form=form,
+        reason_missing=not form.get("override_reason").strip(),
+        **context,
+    )
 
 
 @router.post("/incidents/{reference}/assess")
@@ -228,11 +271,13 @@ async def assess(request: Request, reference: str, caller: PageCaller) -> Respon
     model = context["model"]
     errors = incomplete(form, model, context["advice_due"])
     if not errors:
-        submission = submission_from(form, model.code, [f.code for f in model.factors],
-                                     context["advice_due"], lenient=False)
+        submission = submission_from(
+            form, model.code, [f.code for f in model.factors], context["advice_due"], lenient=False
+        )
         try:
-            await run_in_threadpool(container.assessments.assess, caller.actor, reference[:40],
-                                    submission, container.clock())
+            await run_in_threadpool(
+                container.assessments.assess, caller.actor, reference[:40], submission, container.clock()
+            )
         except DomainError as error:
             errors = {error.field or "form": error.message}
         else:
@@ -257,20 +302,24 @@ async def dash(request: Request, reference: str, caller: PageCaller) -> Response
     form = await _form(request)
     policy = container.assessment_policy
     submission = DashSubmission(
-        answers={q.id: form.get(f"dash_{q.id}") for q in policy.dash_questions
-                 if form.get(f"dash_{q.id}")},
-        comments={q.id: form.get(f"comment_{q.id}") for q in policy.dash_questions
-                  if form.get(f"comment_{q.id}")},
+        answers={q.id: form.get(f"dash_{q.id}") for q in policy.dash_questions if form.get(f"dash_{q.id}")},
+        comments={
+            q.id: form.get(f"comment_{q.id}") for q in policy.dash_questions if form.get(f"comment_{q.id}")
+        },
         override_level=form.get("override_level") or None,
         override_reason=form.get("override_reason") or None,
     )
     # Every question not asked is named at once, next to it; the service checks it all again.
-    errors = {f"answers.{q.id}": "not recorded: yes, no or not known"
-              for q in policy.dash_questions if not form.get(f"dash_{q.id}")}
+    errors = {
+        f"answers.{q.id}": "not recorded: yes, no or not known"
+        for q in policy.dash_questions
+        if not form.get(f"dash_{q.id}")
+    }
     if not errors:
         try:
-            await run_in_threadpool(container.assessments.record_dash, caller.actor,
-                                    reference[:40], submission, container.clock())
+            await run_in_threadpool(
+                container.assessments.record_dash, caller.actor, reference[:40], submission, container.clock()
+            )
         except DomainError as error:
             errors = {error.field or "form": error.message}
         else:
@@ -284,8 +333,15 @@ def assessments_panel(request: Request, reference: str, caller: PageCaller) -> H
     """The assessment history shown on the incident page: every version, its reasons and policy."""
     container = container_of(request)
     history, dash_history = container.assessments.history(caller.actor, reference[:40])
-    return render(request, "_assessments.html", caller, history=history, dash=dash_history,
-                  reference=reference[:40], apolicy=container.assessment_policy)
+    return render(
+        request,
+        "_assessments.html",
+        caller,
+        history=history,
+        dash=dash_history,
+        reference=reference[:40],
+        apolicy=container.assessment_policy,
+    )
 
 
 @router.post("/aide-memoires/{category}")
@@ -296,9 +352,21 @@ async def save_aide_memoire(request: Request, category: str, caller: PageCaller)
     if not back.startswith("/") or back.startswith("//"):
         back = "/"
     try:
-        await run_in_threadpool(container.assessments.set_aide_memoire, caller.actor, category[:40],
-                                form.get("text"), container.clock())
+        await run_in_threadpool(
+            container.assessments.set_aide_memoire,
+            caller.actor,
+            category[:40],
+            form.get("text"),
+            container.clock(),
+        )
     except (DomainError, PermissionError) as error:
-        return render(request, "message.html", caller, 422, title="Aide-memoire not saved",
-                      message=getattr(error, "message", str(error)), back=back)
+        return render(
+            request,
+            "message.html",
+            caller,
+            422,
+            title="Aide-memoire not saved",
+            message=getattr(error, "message", str(error)),
+            back=back,
+        )
     return RedirectResponse(back, status_code=303)

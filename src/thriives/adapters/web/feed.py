@@ -109,8 +109,11 @@ def store_feed(container: Container) -> EventFeed:
 def sse_message(row: dict[str, Any]) -> dict[str, Any]:
     """The SSE frame of one event: named ``incident`` for incident events, id for resuming."""
     data = {
-        "id": row["id"], "kind": row["kind"], "at": row["at"].isoformat(),
-        "reference": row.get("reference"), "status": row.get("status"),
+        "id": row["id"],
+        "kind": row["kind"],
+        "at": row["at"].isoformat(),
+        "reference": row.get("reference"),
+        "status": row.get("status"),
     }
     name = "incident" if str(row["kind"]).startswith("incident.") else "event"
     return {"id": str(row["id"]), "event": name, "data": json.dumps(data)}

@@ -33,8 +33,10 @@ def feed_of(request: Request) -> EventFeed:
 
 @router.get(
     "/events/stream",
-    responses={200: {"description": "text/event-stream of incident events",
-                     "content": {"text/event-stream": {}}}} | problem_responses(401, 403, 422),
+    responses={
+        200: {"description": "text/event-stream of incident events", "content": {"text/event-stream": {}}}
+    }
+    | problem_responses(401, 403, 422),
 )
 async def event_stream(
     request: Request,
@@ -72,5 +74,9 @@ async def events_after(
             return uow.journal.feed_after(after, limit)
 
     rows = await run_in_threadpool(fetch)
-    return [FeedEvent(id=r["id"], at=r["at"].isoformat(), kind=r["kind"],
-                      reference=r["reference"], status=r["status"]) for r in rows]
+    return [
+        FeedEvent(
+            id=r["id"], at=r["at"].isoformat(), kind=r["kind"], reference=r["reference"], status=r["status"]
+        )
+        for r in rows
+    ]

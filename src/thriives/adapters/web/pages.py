@@ -43,15 +43,22 @@ def _local(value: datetime | None, request: Request, fmt: str = "%d %b %Y %H:%M:
     return value.astimezone(zone).strftime(fmt)
 
 
-def render(request: Request, name: str, caller: Caller | None, status: int = 200,
-           **context: Any) -> HTMLResponse:
+def render(
+    request: Request, name: str, caller: Caller | None, status: int = 200, **context: Any
+) -> HTMLResponse:
     container = container_of(request)
     return templates.TemplateResponse(
-        request, name,
-        {"caller": caller, "demo": container.settings.demo, "policy": container.policy,
-         "apolicy": container.assessment_policy,
-         "can": (lambda p: caller is not None and can(caller.actor.role, Permission(p))),
-         "local": lambda v, fmt="%d %b %Y %H:%M:%S": _local(v, request, fmt), **context},
+        request,
+        name,
+        {
+            "caller": caller,
+            "demo": container.settings.demo,
+            "policy": container.policy,
+            "apolicy": container.assessment_policy,
+            "can": (lambda p: caller is not None and can(caller.actor.role, Permission(p))),
+            "local": lambda v, fmt="%d %b %Y %H:%M:%S": _local(v, request, fmt),
+            **context,
+        },
         status_code=status,
     )
 
@@ -60,8 +67,14 @@ def render(request: Request, name: str, caller: Caller | None, status: int = 200
 def login_page(request: Request, next: str = "/") -> HTMLResponse:  # noqa: A002
     token = secrets.token_urlsafe(24)
     response = render(request, "login.html", None, csrf=token, next=_safe_next(next))
-    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
-                        secure=container_of(request).settings.secure_cookies, path="/login")
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=container_of(request).settings.secure_cookies,
+        path="/login",
+    )
     return response
 
 
@@ -85,15 +98,34 @@ async def login(request: Request) -> Response:
         )
     except DomainError as error:
         token = secrets.token_urlsafe(24)
-        response = render(request, "login.html", None, 401, csrf=token, next=target,
-                          error=error.message, username=username[:40])
-        response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
-                            secure=container.settings.secure_cookies, path="/login")
+        response = render(
+            request,
+            "login.html",
+            None,
+            401,
+            csrf=token,
+            next=target,
+            error=error.message,
+            username=username[:40],
+        )
+        response.set_cookie(
+            LOGIN_CSRF_COOKIE,
+            token,
+            httponly=True,
+            samesite="strict",
+            secure=container.settings.secure_cookies,
+            path="/login",
+        )
         return response
     home = target if target != "/" else HOME.get(session.actor.role, "/queue")
     response = RedirectResponse(home, status_code=303)
-    response.set_cookie(SESSION_COOKIE, session.token, httponly=True, samesite="strict",
-                        secure=container.settings.secure_cookies)
+    response.set_cookie(
+        SESSION_COOKIE,
+        session.token,
+        httponly=True,
+        samesite="strict",
+        secure=container.settings.secure_cookies,
+    )
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
 
@@ -116,8 +148,15 @@ def home(caller: PageCaller) -> RedirectResponse:
 @router.get("/calls/new")
 def call_page(request: Request, caller: PageCaller) -> HTMLResponse:
     now = container_of(request).clock()
-    return render(request, "call.html", caller, form={}, errors={},
-                  received_at=now.isoformat(), idempotency_key=str(uuid.uuid4()))
+    return render(
+        request,
+        "call.html",
+        caller,
+        form={},
+        errors={},
+        received_at=now.isoformat(),
+        idempotency_key=str(uuid.uuid4()),
+    )
 
 
 @router.post("/calls")
@@ -129,14 +168,24 @@ async def take_call(request: Request, caller: PageCaller) -> Response:
         contact = _contact_from(form, container.clock())
         opened = await run_in_threadpool(
             container.incidents.open,
-            caller.actor, contact, container.clock(), str(form.get("idempotency_key") or "") or None,
+            caller.actor,
+            contact,
+            container.clock(),
+            str(form.get("idempotency_key") or "") or None,
             request_fingerprint({k: form.getlist(k) for k in form if k != "csrf_token"}),
         )
     except DomainError as error:
         errors[error.field or "form"] = error.message
-        return render(request, "call.html", caller, 422, form=form, errors=errors,
-                      received_at=form.get("received_at", ""),
-                      idempotency_key=form.get("idempotency_key", ""))
+        return render(
+            request,
+            "call.html",
+            caller,
+            422,
+            form=form,
+            errors=errors,
+            received_at=form.get("received_at", ""),
+            idempotency_key=form.get("idempotency_key", ""),
+        )
     # The call goes straight on into its assessment: questions, THRIIVES, grade, advice.
     return RedirectResponse(f"/incidents/{opened.incident['reference']}/assess", status_code=303)
 
@@ -161,12 +210,17 @@ def _contact_from(form: Any, now: datetime) -> Contact:
             raise DomainError("is not a number", name) from error
 
     return Contact(
-        channel=Channel(channel), received_at=received_at,
+        channel=Channel(channel),
+        received_at=received_at,
         opening_category=str(form.get("opening_category", "")),
         qualifiers=tuple(str(q) for q in form.getlist("qualifiers")),
-        asb_qualifier=text("asb_qualifier"), caller_name=text("caller_name"),
-        caller_phone=text("caller_phone"), location_text=text("location_text"),
-        postcode=text("postcode"), latitude=number("latitude"), longitude=number("longitude"),
+        asb_qualifier=text("asb_qualifier"),
+        caller_name=text("caller_name"),
+        caller_phone=text("caller_phone"),
+        location_text=text("location_text"),
+        postcode=text("postcode"),
+        latitude=number("latitude"),
+        longitude=number("longitude"),
         account=str(form.get("account", "")),
     )
 
@@ -192,14 +246,24 @@ def queue_table(request: Request, caller: PageCaller) -> HTMLResponse:
 def incident_page(request: Request, reference: str, caller: PageCaller) -> HTMLResponse:
     container = container_of(request)
     incident, timeline = container.incidents.view(caller.actor, reference[:40], container.clock())
-    return render(request, "incident.html", caller, incident=incident, timeline=timeline,
-                  moves=_moves(incident["status"]), errors={})
+    return render(
+        request,
+        "incident.html",
+        caller,
+        incident=incident,
+        timeline=timeline,
+        moves=_moves(incident["status"]),
+        errors={},
+    )
 
 
 def _moves(status: str) -> list[Any]:
     # Closing has its own form; so has reopening, shown only to roles that may reopen.
-    return [t for t in TRANSITIONS if t.source.value == status
-            and t.target is not Status.CLOSED and t.source is not Status.CLOSED]
+    return [
+        t
+        for t in TRANSITIONS
+        if t.source.value == status and t.target is not Status.CLOSED and t.source is not Status.CLOSED
+    ]
 
 
 @router.post("/incidents/{reference}/status")
@@ -208,11 +272,15 @@ async def incident_status(request: Request, reference: str, caller: PageCaller) 
     form = await request.form()
     try:
         await run_in_threadpool(
-            container.incidents.change_status, caller.actor, reference[:40], Status(str(form.get("status"))),
-            str(form.get("reason") or "") or None, container.clock(),
+            container.incidents.change_status,
+            caller.actor,
+            reference[:40],
+            Status(str(form.get("status"))),
+            str(form.get("reason") or "") or None,
+            container.clock(),
         )
     except (DomainError, ValueError) as error:
-        return await run_in_threadpool(_incident_error,request, caller, reference, error)
+        return await run_in_threadpool(_incident_error, request, caller, reference, error)
     return RedirectResponse(f"/incidents/{reference}", status_code=303)
 
 
@@ -222,9 +290,14 @@ async def incident_close(request: Request, reference: str, caller: PageCaller) -
     form = await request.form()
     try:
         await run_in_threadpool(
-            container.incidents.close, caller.actor, reference[:40], str(form.get("closing_category", "")),
-            str(form.get("closure_reason", "")), str(form.get("note") or "") or None,
-            container.clock(), str(form.get("dash_exemption") or "") or None,
+            container.incidents.close,
+            caller.actor,
+            reference[:40],
+            str(form.get("closing_category", "")),
+            str(form.get("closure_reason", "")),
+            str(form.get("note") or "") or None,
+            container.clock(),
+            str(form.get("dash_exemption") or "") or None,
         )
     except DomainError as error:
         return await run_in_threadpool(_incident_error, request, caller, reference, error)
@@ -236,5 +309,13 @@ def _incident_error(request: Request, caller: Caller, reference: str, error: Exc
     incident, timeline = container.incidents.view(caller.actor, reference[:40], container.clock())
     field = getattr(error, "field", None) or "status"
     message = getattr(error, "message", None) or "is not a status"
-    return render(request, "incident.html", caller, 422, incident=incident, timeline=timeline,
-                  moves=_moves(incident["status"]), errors={field: message})
+    return render(
+        request,
+        "incident.html",
+        caller,
+        422,
+        incident=incident,
+        timeline=timeline,
+        moves=_moves(incident["status"]),
+        errors={field: message},
+    )

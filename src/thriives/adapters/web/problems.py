@@ -35,8 +35,12 @@ class Problem(BaseModel):
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI declarations of the problem responses a route may give."""
     titles = {
-        400: "Malformed request", 401: "Not logged in", 403: "Not allowed",
-        404: "Not found", 409: "Conflict", 422: "Invalid input",
+        400: "Malformed request",
+        401: "Not logged in",
+        403: "Not allowed",
+        404: "Not found",
+        409: "Conflict",
+        422: "Invalid input",
     }
     return {
         status: {
@@ -47,10 +51,14 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-def problem(status: int, title: str, detail: str, errors: list[dict[str, Any]] | None = None,
-            headers: dict[str, str] | None = None) -> JSONResponse:
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail,
-            "errors": errors or []}
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, "errors": errors or []}
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
@@ -66,7 +74,8 @@ def install(app: FastAPI) -> None:
     async def domain_error(_request: Request, error: DomainError) -> JSONResponse:
         titles = {404: "Not found", 409: "Conflict", 403: "Not allowed", 401: "Not logged in"}
         return problem(
-            error.status, titles.get(error.status, "Invalid input"),
+            error.status,
+            titles.get(error.status, "Invalid input"),
             f"{error.field}: {error.message}" if error.field else error.message,
             [{"field": error.field, "message": error.message}],
         )
@@ -79,13 +88,18 @@ def install(app: FastAPI) -> None:
     async def validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
         items = error.errors()
         if any(item.get("type") == "json_invalid" for item in items):
-            return problem(400, "Malformed request", "the body is not valid JSON",
-                           [{"field": "body", "message": "not valid JSON"}])
+            return problem(
+                400,
+                "Malformed request",
+                "the body is not valid JSON",
+                [{"field": "body", "message": "not valid JSON"}],
+            )
         errors = [{"field": _location(tuple(item["loc"])), "message": item["msg"]} for item in items]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return problem(422, "Invalid input", detail, errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
-        return problem(error.status_code, str(error.detail), str(error.detail),
-                       headers=getattr(error, "headers", None))
+        return problem(
+            error.status_code, str(error.detail), str(error.detail), headers=getattr(error, "headers", None)
+        )
