@@ -108,13 +108,16 @@ def incomplete(form: FormView, model: Model, advice: tuple[str, ...]) -> dict[st
     return errors
 
 
-def _context(request: Request, caller: Caller, reference: str) -> dict[str, Any]:
+def _context(
+    request: Request, caller: Caller, reference: str, model_code: str | None = None
+) -> dict[str, Any]:
+    """What the screens show; ``model_code`` picks THRIIVES or THRIVE (default: the policy's)."""
     container = container_of(request)
     form = container.assessments.form(caller.actor, reference[:40], container.clock())
     policy = container.assessment_policy
     return form | {
         "apolicy": policy,
-        "model": policy.models[policy.default_model],
+        "model": policy.models.get(model_code or "", policy.models[policy.default_model]),
         "emergency_indicators": EMERGENCY_INDICATORS,
         "priority_indicators": PRIORITY_INDICATORS,
         "call_states": CALL_STATES,
@@ -238,7 +241,8 @@ def _assess_page(
 
 @router.get("/incidents/{reference}/assess")
 async def assess_page(request: Request, reference: str, caller: PageCaller) -> HTMLResponse:
-    context = await run_in_threadpool(_context, request, caller, reference)
+    model = request.query_params.get("model")
+    context = await run_in_threadpool(_context, request, caller, reference, model)
     form = FormView({})
     # The proposal is rendered with the page (no flash of "working out…", and it shows
     # without JavaScript); htmx then keeps it up to date as answers are chosen.
@@ -249,7 +253,7 @@ async def assess_page(request: Request, reference: str, caller: PageCaller) -> H
 @router.post("/incidents/{reference}/assess/preview")
 async def assess_preview(request: Request, reference: str, caller: PageCaller) -> HTMLResponse:
     form = await _form(request)
-    context = await run_in_threadpool(_context, request, caller, reference)
+    context = await run_in_threadpool(_context, request, caller, reference, form.get("model"))
     evaluation, problem = await _proposal(request, caller, reference, form, context)
     return render(
         request,
@@ -267,7 +271,7 @@ async def assess_preview(request: Request, reference: str, caller: PageCaller) -
 async def assess(request: Request, reference: str, caller: PageCaller) -> Response:
     container = container_of(request)
     form = await _form(request)
-    context = await run_in_threadpool(_context, request, caller, reference)
+    context = await run_in_threadpool(_context, request, caller, reference, form.get("model"))
     model = context["model"]
     errors = incomplete(form, model, context["advice_due"])
     if not errors:
