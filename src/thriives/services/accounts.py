@@ -219,13 +219,20 @@ class AccountService:
             uow.commit()
         return token
 
+    def remembered_token_actor(self, token: str) -> Actor | None:
+        """The actor of a token looked up in the last few seconds, without touching the store."""
+        cached = self._token_cache.get(digest(token))
+        if cached is not None and time.monotonic() < cached[1]:
+            return cached[0]
+        return None
+
     def token_actor(self, token: str) -> Actor | None:
         """The actor behind a bearer token. A found token is remembered for a few seconds
         (``token_cache_seconds``) so busy API clients do not cost a read per request."""
         token_id = digest(token)
-        cached = self._token_cache.get(token_id)
-        if cached is not None and time.monotonic() < cached[1]:
-            return cached[0]
+        cached = self.remembered_token_actor(token)
+        if cached is not None:
+            return cached
         with self._uow() as uow:
             row = uow.users.token(token_id)
         if row is None or not row["active"] or (row["is_demo"] and not self._demo):

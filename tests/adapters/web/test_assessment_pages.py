@@ -16,9 +16,17 @@ def new_call(client: TestClient) -> str:
     page = client.get("/calls/new")
     received = re.search(r'name="received_at" value="([^"]+)"', page.text)
     assert received is not None
-    response = client.post("/calls", follow_redirects=False, data={
-        "csrf_token": csrf_in(page.text), "channel": "101", "opening_category": "crime_theft",
-        "received_at": received.group(1), "account": "My bike was taken from the shed."})
+    response = client.post(
+        "/calls",
+        follow_redirects=False,
+        data={
+            "csrf_token": csrf_in(page.text),
+            "channel": "101",
+            "opening_category": "crime_theft",
+            "received_at": received.group(1),
+            "account": "My bike was taken from the shed.",
+        },
+    )
     assert response.status_code == 303
     assert response.headers["location"].endswith("/assess")
     return response.headers["location"].split("/")[2]

@@ -45,7 +45,11 @@ async def _caller(request: Request) -> Caller | None:
     container = container_of(request)
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        actor = await run_in_threadpool(container.accounts.token_actor, header[7:].strip())
+        token = header[7:].strip()
+        # A token seen a moment ago is answered in place; only a lookup goes to a thread.
+        actor = container.accounts.remembered_token_actor(token) or await run_in_threadpool(
+            container.accounts.token_actor, token
+        )
         return Caller(actor, None) if actor else None
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
