@@ -97,20 +97,45 @@ class AssessmentService:
     def assess(self, actor: Actor, reference: str, submission: Submission, now: datetime) -> Assessed:
         """Save an assessment and grade the incident from it.
 
-        1. Load the incident (locked); a closed incident cannot be assessed.
-        2. Evaluate the submission against the policy (refused whole if anything is wrong).
-        3. Store it as the next version; set the incident's grade (open becomes graded).
-        4. A downgrade and any unheeded categorisation cue become supervisor review items.
-        5. Journal an ``incident.assessed`` event and an alteration audit entry; commit.
+        1. Read the incident and its caller's history, and evaluate the submission against
+           the policy (refused whole if anything is wrong), outside the write transaction,
+           so writers wait on each other only for the writing.
+        2. In the write transaction, lock the incident; if it changed since step 1, start
+           again from step 1 (a closed incident cannot be assessed).
+        3. Store the assessment as the next version; set the incident's grade (open becomes
+           graded). A downgrade and any unheeded categorisation cue become review items.
+        4. Journal an ``incident.assessed`` event and an alteration audit entry; commit.
         """
         require(actor.role, Permission.ASSESS_INCIDENT)
+        for _attempt in range(3):
+            with self._uow() as uow:
+                read = _load(uow, reference)
+                if read["status"] == Status.CLOSED.value:
+                    raise DomainError("a closed incident cannot be assessed; reopen it first", "status")
+                facts, linked = self.facts(uow, read, now)
+            evaluation = evaluate(submission, facts, self.policy)
+            suggestions = suggest(read["account"], facts.category, facts.qualifiers, self.policy)
+            saved = self._save(actor, reference, read, submission, evaluation, suggestions, linked, now)
+            if saved is not None:
+                return saved
+        raise DomainError("the incident keeps changing while you assess it; reload", "version")
+
+    def _save(
+        self,
+        actor: Actor,
+        reference: str,
+        read: dict[str, Any],
+        submission: Submission,
+        evaluation: Evaluation,
+        suggestions: tuple[Suggestion, ...],
+        linked: tuple[str, ...],
+        now: datetime,
+    ) -> Assessed | None:
+        """Write an evaluated assessment; None when the incident changed since it was read."""
         with self._uow(write=True) as uow:
             incident = _load(uow, reference, for_update=True)
-            if incident["status"] == Status.CLOSED.value:
-                raise DomainError("a closed incident cannot be assessed; reopen it first", "status")
-            facts, linked = self.facts(uow, incident, now)
-            evaluation = evaluate(submission, facts, self.policy)
-            suggestions = suggest(incident["account"], facts.category, facts.qualifiers, self.policy)
+            if incident["version"] != read["version"]:
+                return None
             version = uow.assessments.next_version(incident["id"])
             uow.assessments.add(
                 _assessment_row(
