@@ -185,7 +185,7 @@ def test_a_domestic_abuse_call_from_first_words_to_a_graded_incident(
 
     # The rest of the questions and the national facts, one stop each, then THRIIVES.
     first_answers = r"q-da_\w+-(yes|serious|used|children|yes_marac)"
-    _tab_to(page, "level-threat-none", re.compile(rf"{first_answers}|ind-\w+"))
+    _tab_to(page, "level-threat-none", re.compile(rf"{first_answers}|ind-\w+|use-model-\w+"))
     for index, code in enumerate(factors):
         assert _focused(page) == f"level-{code}-none"
         steps, why = RATINGS[code]
