@@ -2,18 +2,17 @@
 
 SQLite: a file in a temporary folder on disk, opened by ``make_engine`` (WAL,
 ``synchronous=FULL``). PostgreSQL: a private cluster started here with the server's
-DEFAULT settings: ``fsync``, ``synchronous_commit`` and ``full_page_writes`` stay on (the
-test suite's ``throwaway_postgres`` turns them off for speed, which would flatter us).
+DEFAULT settings: ``fsync``, ``synchronous_commit`` and ``full_page_writes`` stay on
+(``throwaway_postgres(durable=True)``; the test suite's default turns them off for speed,
+which would flatter us).
 The settings actually in force are read back and reported with the figures.
 """
 
 from __future__ import annotations
 
-import glob
-import os
 import shutil
 import socket
-import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository, for tests.stores
+from tests.stores import throwaway_postgres  # noqa: E402
 
 PG_SETTINGS = (
     "fsync",
@@ -65,80 +67,16 @@ def sqlite_store() -> Iterator[Store]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _pg_bin() -> Path:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    initdb = Path(found[-1]) if found else (Path(p) if (p := shutil.which("initdb")) else None)
-    if initdb is None:
-        raise FileNotFoundError(
-            "PostgreSQL server binaries (initdb) not found; apt-get install -y postgresql"
-        )
-    return initdb.parent
-
-
-def _as_postgres(args: list[str]) -> list[str]:
-    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
-
-
 @contextmanager
 def postgres_store() -> Iterator[Store]:
-    """A fresh cluster and database with default durability; stopped and removed at exit."""
-    bin_dir = _pg_bin()
-    folder = Path(tempfile.mkdtemp(prefix="thriives-bench-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(folder, "postgres", "postgres")
-    data, port = folder / "db", free_port()
-    # --no-sync only skips initdb's own final fsync of the template files; the running
-    # server's durability is set by the options below, which are left at their defaults.
-    subprocess.run(
-        _as_postgres(
-            [
-                str(bin_dir / "initdb"),
-                "-D",
-                str(data),
-                "-A",
-                "trust",
-                "-U",
-                "postgres",
-                "-E",
-                "UTF8",
-                "--locale=C.UTF-8",
-                "--no-sync",
-            ]
-        ),
-        check=True,
-        capture_output=True,
-    )
-    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c max_connections=200"
-    try:
-        subprocess.run(
-            _as_postgres(
-                [
-                    str(bin_dir / "pg_ctl"),
-                    "-D",
-                    str(data),
-                    "-o",
-                    options,
-                    "-l",
-                    str(folder / "log"),
-                    "-w",
-                    "start",
-                ]
-            ),
-            check=True,
-            capture_output=True,
-        )
-        base = f"postgresql+psycopg://postgres@127.0.0.1:{port}"
+    """A fresh cluster and database with the server's default durability (fsync,
+    synchronous commit and full-page writes on); stopped and removed at exit."""
+    with throwaway_postgres(durable=True) as base:
         admin = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
             connection.execute(text("CREATE DATABASE thriives_bench"))
         admin.dispose()
         yield Store("postgresql", f"{base}/thriives_bench")
-    finally:
-        subprocess.run(
-            _as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"]),
-            capture_output=True,
-        )
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 STORES = {"sqlite": sqlite_store, "postgresql": postgres_store}

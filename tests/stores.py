@@ -42,8 +42,13 @@ def _as_postgres(args: list[str]) -> list[str]:
 
 
 @contextmanager
-def throwaway_postgres() -> Iterator[str]:
-    """Yield the base URL (no database name) of a private PostgreSQL server."""
+def throwaway_postgres(durable: bool = False) -> Iterator[str]:
+    """Yield the base URL (no database name) of a private PostgreSQL server.
+
+    For tests it runs with fsync, synchronous commit and full-page writes off (fast, and
+    nothing to keep); ``durable=True`` leaves the server's defaults on, for benchmarks whose
+    figures must be honest.
+    """
     bin_dir = _pg_bin()
     if bin_dir is None:
         raise FileNotFoundError("PostgreSQL server binaries (initdb) not found; apt-get install postgresql")
@@ -52,52 +57,47 @@ def throwaway_postgres() -> Iterator[str]:
         shutil.chown(data, "postgres", "postgres")
     port = _free_port()
     try:
-        subprocess.run(
-            _as_postgres(
-                [
-                    str(bin_dir / "initdb"),
-                    "-D",
-                    str(data / "db"),
-                    "-A",
-                    "trust",
-                    "-U",
-                    "postgres",
-                    "-E",
-                    "UTF8",
-                    "--locale=C.UTF-8",
-                    "--no-sync",
-                ]
-            ),
-            check=True,
-            capture_output=True,
-        )
-        options = (
-            f"-c listen_addresses=127.0.0.1 -p {port} -k {data} -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
-        )
-        subprocess.run(
-            _as_postgres(
-                [
-                    str(bin_dir / "pg_ctl"),
-                    "-D",
-                    str(data / "db"),
-                    "-o",
-                    options,
-                    "-l",
-                    str(data / "log"),
-                    "-w",
-                    "start",
-                ]
-            ),
-            check=True,
-            capture_output=True,
-        )
+        # --no-sync skips only initdb's own final fsync of the template files.
+        initdb = [
+            str(bin_dir / "initdb"),
+            "-D",
+            str(data / "db"),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
+        ]
+        subprocess.run(_as_postgres(initdb), check=True, capture_output=True)
+        options = f"-c listen_addresses=127.0.0.1 -p {port} -k {data} -c max_connections=300"
+        if not durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        start = [
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(data / "db"),
+            "-o",
+            options,
+            "-l",
+            str(data / "log"),
+            "-w",
+            "start",
+        ]
+        subprocess.run(_as_postgres(start), check=True, capture_output=True)
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
     finally:
-        subprocess.run(
-            _as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data / "db"), "-m", "immediate", "stop"]),
-            capture_output=True,
-        )
+        stop = [
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(data / "db"),
+            "-m",
+            "fast" if durable else "immediate",
+            "stop",
+        ]
+        subprocess.run(_as_postgres(stop), capture_output=True)
         shutil.rmtree(data, ignore_errors=True)
 
 
