@@ -3,14 +3,17 @@
 
 run:  ## set up and start thriives on SQLite with the fictional demo force
 	scripts/ensure-uv
-	PATH="$$HOME/.local/bin:$$PATH" uv run --frozen thriives demo
+	scripts/uv run --frozen thriives demo
 
 test:  ## the whole test suite (installs PostgreSQL and Chromium when run as root)
 	scripts/test
 
 lint:
-	PATH="$$HOME/.local/bin:$$PATH" uv run --frozen ruff check src tests bench
-	PATH="$$HOME/.local/bin:$$PATH" uv run --frozen mypy
+	scripts/uv run --frozen ruff check src tests bench
+	scripts/uv run --frozen ruff format --check src tests bench
+	scripts/uv run --frozen mypy
 
 bench:
-	PATH="$$HOME/.local/bin:$$PATH" uv run --frozen python bench/open_incidents.py
+	scripts/uv run --frozen python bench/open_incidents.py
+	scripts/uv run --frozen python bench/save_assessments.py
+	scripts/uv run --frozen python bench/grading_pure.py
