@@ -248,3 +248,29 @@ def test_supervisors_keep_versioned_aide_memoires(
     with container.uow() as uow:
         assert len(uow.assessments.aide_memoire_history("domestic_incident")) == 2
         assert uow.connection.execute(select(func.count()).select_from(review_items)).scalar_one() == 0
+
+
+def test_concurrent_assessments_of_one_incident_get_distinct_versions(
+    container: Container, people: People, clock: FakeClock
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    handlers = [people() for _ in range(4)]
+    incident = open_call(container, handlers[0], clock)
+    facts = facts_of(incident)
+
+    def assess(actor: Actor) -> int | str:
+        try:
+            return container.assessments.assess(
+                actor, incident["reference"], submission(container, facts), clock()
+            ).version
+        except DomainError as error:  # only ever "keeps changing", never a half-write
+            return str(error.field)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(assess, handlers))
+    versions = sorted(r for r in results if isinstance(r, int))
+    assert versions == list(range(1, len(versions) + 1)) and versions
+    assert all(r == "version" for r in results if isinstance(r, str))
+    history, _ = container.assessments.history(handlers[0], incident["reference"])
+    assert [h["version"] for h in history] == versions

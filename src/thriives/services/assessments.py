@@ -132,9 +132,13 @@ class AssessmentService:
         now: datetime,
     ) -> Assessed | None:
         """Write an evaluated assessment; None when the incident changed since it was read."""
+        incident = read
+        changes: dict[str, Any] = {"grade": evaluation.final_grade, "graded_at": now, "updated_at": now}
+        if incident["status"] == Status.OPEN.value:
+            changes["status"] = Status.GRADED.value
         with self._uow(write=True) as uow:
-            incident = _load(uow, reference, for_update=True)
-            if incident["version"] != read["version"]:
+            # The guarded update locks the incident and proves it is still as it was read.
+            if not uow.incidents.update(incident["id"], incident["version"], changes):
                 return None
             version = uow.assessments.next_version(incident["id"])
             uow.assessments.add(
@@ -142,11 +146,6 @@ class AssessmentService:
                     incident, version, submission, evaluation, suggestions, linked, self.policy, actor, now
                 )
             )
-            changes: dict[str, Any] = {"grade": evaluation.final_grade, "graded_at": now, "updated_at": now}
-            if incident["status"] == Status.OPEN.value:
-                changes["status"] = Status.GRADED.value
-            if not uow.incidents.update(incident["id"], incident["version"], changes):
-                raise DomainError("the incident changed while you were assessing it; reload", "version")
             self._review_items(uow, incident, version, evaluation, submission, suggestions, actor, now)
             uow.journal.event(
                 now,

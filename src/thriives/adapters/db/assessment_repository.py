@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, bindparam, func, insert, select
 
 from thriives.adapters.db.tables import (
     aide_memoires,
@@ -14,6 +14,11 @@ from thriives.adapters.db.tables import (
     incidents,
     review_items,
 )
+
+LATEST_VERSION = select(func.max(assessments.c.version)).where(
+    assessments.c.incident_id == bindparam("incident_id")
+)
+INSERT_ASSESSMENT = insert(assessments)
 
 
 def _rows(result: Any) -> list[dict[str, Any]]:
@@ -25,17 +30,11 @@ class AssessmentRepository:
         self._connection = connection
 
     def next_version(self, incident_id: str) -> int:
-        latest = self._connection.execute(
-            select(func.max(assessments.c.version)).where(assessments.c.incident_id == incident_id)
-        ).scalar_one()
+        latest = self._connection.execute(LATEST_VERSION, {"incident_id": incident_id}).scalar_one()
         return int(latest or 0) + 1
 
-    def add(self, row: dict[str, Any]) -> int:
-        return int(
-            self._connection.execute(
-                insert(assessments).values(**row).returning(assessments.c.id)
-            ).scalar_one()
-        )
+    def add(self, row: dict[str, Any]) -> None:
+        self._connection.execute(INSERT_ASSESSMENT, row)
 
     def history(self, incident_id: str) -> list[dict[str, Any]]:
         return _rows(
