@@ -7,6 +7,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -63,8 +64,6 @@ class AccountService:
         self._lockout = lockout
         self._idle = idle_timeout
         self._demo = demo
-        # A fixed hash so an unknown username costs as much time as a wrong password.
-        self._dummy_hash = hasher.hash(secrets.token_hex(16))
 
     def add_user(
         self,
@@ -166,6 +165,12 @@ class AccountService:
             uow.commit()
         return Session(token, csrf, _actor(user["id"], user))
 
+    @cached_property
+    def _dummy_hash(self) -> str:
+        """A hash to check against for unknown usernames, so they cost as much time as a
+        wrong password; made on first need, not at start-up."""
+        return self._hasher.hash(secrets.token_hex(16))
+
     def _verify(self, password_hash: str, password: str) -> bool:
         try:
             return self._hasher.verify(password_hash, password)
@@ -229,10 +234,10 @@ class AccountService:
     def token_actor(self, token: str) -> Actor | None:
         """The actor behind a bearer token. A found token is remembered for a few seconds
         (``token_cache_seconds``) so busy API clients do not cost a read per request."""
-        token_id = digest(token)
         cached = self.remembered_token_actor(token)
         if cached is not None:
             return cached
+        token_id = digest(token)
         with self._uow() as uow:
             row = uow.users.token(token_id)
         if row is None or not row["active"] or (row["is_demo"] and not self._demo):

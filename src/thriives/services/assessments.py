@@ -22,7 +22,7 @@ from thriives.domain.audit_chain import Operation
 from thriives.domain.categories import CategoryPolicy
 from thriives.domain.cues import Suggestion, suggest
 from thriives.domain.dash import DashResult, DashSubmission, score_dash
-from thriives.domain.errors import DomainError, NotFound
+from thriives.domain.errors import DomainError
 from thriives.domain.grading import is_domestic_abuse
 from thriives.domain.incidents import Status
 
@@ -70,7 +70,7 @@ class AssessmentService:
         """What the assessment screen needs: sets, model, advice due, cues, aide-memoire, history."""
         require(actor.role, Permission.ASSESS_INCIDENT)
         with self._uow() as uow:
-            incident = _load(uow, reference)
+            incident = uow.incidents.require(reference)
             facts, linked = self.facts(uow, incident, now)
             aide = uow.assessments.aide_memoire(incident["opening_category"])
             history = uow.assessments.history(incident["id"])
@@ -91,7 +91,7 @@ class AssessmentService:
     def preview(self, actor: Actor, reference: str, submission: Submission, now: datetime) -> Evaluation:
         require(actor.role, Permission.ASSESS_INCIDENT)
         with self._uow() as uow:
-            facts, _ = self.facts(uow, _load(uow, reference), now)
+            facts, _ = self.facts(uow, uow.incidents.require(reference), now)
         return evaluate(submission, facts, self.policy)
 
     def assess(self, actor: Actor, reference: str, submission: Submission, now: datetime) -> Assessed:
@@ -109,7 +109,7 @@ class AssessmentService:
         require(actor.role, Permission.ASSESS_INCIDENT)
         for _attempt in range(3):
             with self._uow() as uow:
-                read = _load(uow, reference)
+                read = uow.incidents.require(reference)
                 if read["status"] == Status.CLOSED.value:
                     raise DomainError("a closed incident cannot be assessed; reopen it first", "status")
                 facts, linked = self.facts(uow, read, now)
@@ -232,7 +232,7 @@ class AssessmentService:
         require(actor.role, Permission.ASSESS_INCIDENT)
         result = score_dash(submission, self.policy)
         with self._uow(write=True) as uow:
-            incident = _load(uow, reference, for_update=True)
+            incident = uow.incidents.require(reference, for_update=True)
             uow.assessments.add_dash(
                 {
                     "incident_id": incident["id"],
@@ -276,7 +276,7 @@ class AssessmentService:
     def history(self, actor: Actor, reference: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         require(actor.role, Permission.VIEW_INCIDENT)
         with self._uow() as uow:
-            incident = _load(uow, reference)
+            incident = uow.incidents.require(reference)
             return uow.assessments.history(incident["id"]), uow.assessments.dash_history(incident["id"])
 
     def aide_memoire(self, category: str) -> dict[str, Any] | None:
@@ -297,13 +297,6 @@ class AssessmentService:
             )
             uow.commit()
         return version
-
-
-def _load(uow: SqlUnitOfWork, reference: str, for_update: bool = False) -> dict[str, Any]:
-    incident = uow.incidents.get(reference, for_update=for_update)
-    if incident is None:
-        raise NotFound(f"no incident {reference[:40]!r}", "reference")
-    return incident
 
 
 def _assessment_row(

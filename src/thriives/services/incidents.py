@@ -17,7 +17,7 @@ from thriives.domain.accounts import Actor, Permission, require
 from thriives.domain.assessment_policy import AssessmentPolicy
 from thriives.domain.audit_chain import Operation
 from thriives.domain.categories import CategoryPolicy
-from thriives.domain.errors import Conflict, DomainError, NotFound
+from thriives.domain.errors import Conflict, DomainError
 from thriives.domain.grading import is_domestic_abuse
 from thriives.domain.incidents import (
     LIVE_STATUSES,
@@ -169,7 +169,7 @@ class IncidentService:
         """Read an incident and its timeline; the reading is audited as a consultation."""
         require(actor.role, Permission.VIEW_INCIDENT)
         with self._uow(write=True) as uow:
-            incident = self._load(uow, reference)
+            incident = uow.incidents.require(reference)
             timeline = uow.journal.timeline(incident["id"])
             uow.journal.audit(
                 now, actor.username, Operation.CONSULTATION, "incident", reference, justification
@@ -192,7 +192,7 @@ class IncidentService:
             actor.role, Permission.REOPEN_INCIDENT if target is Status.OPEN else Permission.UPDATE_INCIDENT
         )
         with self._uow(write=True) as uow:
-            incident = self._load(uow, reference, for_update=True)
+            incident = uow.incidents.require(reference, for_update=True)
             transition = find_transition(Status(incident["status"]), target)
             text = require_reason(reason, transition.needs_reason)
             changes: dict[str, Any] = {"status": target.value, "updated_at": now}
@@ -223,7 +223,7 @@ class IncidentService:
         text = require_reason(note, False, "closure_note")
         exemption = require_reason(dash_exemption, False, "dash_exemption")
         with self._uow(write=True) as uow:
-            incident = self._load(uow, reference, for_update=True)
+            incident = uow.incidents.require(reference, for_update=True)
             find_transition(Status(incident["status"]), Status.CLOSED)
             if (
                 is_domestic_abuse(
@@ -261,7 +261,7 @@ class IncidentService:
         qualifiers = check_categorisation(self.policy, opening_category, qualifiers, asb_qualifier)
         text = require_reason(reason, True)
         with self._uow(write=True) as uow:
-            incident = self._load(uow, reference, for_update=True)
+            incident = uow.incidents.require(reference, for_update=True)
             if incident["status"] == Status.CLOSED.value:
                 raise DomainError("a closed incident cannot be recategorised; reopen it", "status")
             changes = {
@@ -271,12 +271,6 @@ class IncidentService:
                 "updated_at": now,
             }
             return self._save(uow, actor, incident, changes, "incident.recategorised", text, now)
-
-    def _load(self, uow: SqlUnitOfWork, reference: str, for_update: bool = False) -> dict[str, Any]:
-        incident = uow.incidents.get(reference, for_update=for_update)
-        if incident is None:
-            raise NotFound(f"no incident {reference[:40]!r}", "reference")
-        return incident
 
     def _save(
         self,

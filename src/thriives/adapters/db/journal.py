@@ -209,12 +209,6 @@ class Journal:
         ).one()
         return int(row.seq), str(row.hash)
 
-    def events_after(self, after: int, limit: int = 500) -> list[dict[str, Any]]:
-        rows = self._connection.execute(
-            select(events).where(events.c.id > after).order_by(events.c.id).limit(limit)
-        ).all()
-        return [dict(row._mapping) for row in rows]
-
     def feed_after(self, after: int, limit: int = 500) -> list[dict[str, Any]]:
         """Events after ``after`` for the live feed: what changed, never who the caller was."""
         rows = self._connection.execute(

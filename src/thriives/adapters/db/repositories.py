@@ -14,9 +14,9 @@ from thriives.adapters.db.tables import (
     incidents,
     reference_counters,
     sessions,
-    units,
     users,
 )
+from thriives.domain.errors import NotFound
 
 
 def _next_number(dialect: Any) -> Any:
@@ -72,6 +72,13 @@ class IncidentRepository:
         query = INCIDENT_BY_REFERENCE_LOCKED if for_update else INCIDENT_BY_REFERENCE
         row = self._connection.execute(query, {"reference": reference}).first()
         return dict(row._mapping) if row else None
+
+    def require(self, reference: str, for_update: bool = False) -> dict[str, Any]:
+        """The incident with this reference, or NotFound naming it."""
+        incident = self.get(reference, for_update=for_update)
+        if incident is None:
+            raise NotFound(f"no incident {reference[:40]!r}", "reference")
+        return incident
 
     def get_by_id(self, incident_id: str) -> dict[str, Any] | None:
         row = self._connection.execute(select(incidents).where(incidents.c.id == incident_id)).first()
@@ -153,11 +160,6 @@ class UserRepository:
             .values(failed_logins=failures, locked_until=locked_until)
         )
 
-    def set_password(self, user_id: int, password_hash: str) -> None:
-        self._connection.execute(
-            update(users).where(users.c.id == user_id).values(password_hash=password_hash)
-        )
-
     def all(self) -> list[dict[str, Any]]:
         rows = self._connection.execute(select(users).order_by(users.c.username)).all()
         return [dict(row._mapping) for row in rows]
@@ -192,11 +194,3 @@ class UserRepository:
     def token(self, token_id: str) -> dict[str, Any] | None:
         row = self._connection.execute(TOKEN, {"token_id": token_id}).first()
         return dict(row._mapping) if row else None
-
-
-class UnitRepository:
-    def __init__(self, connection: Connection) -> None:
-        self._connection = connection
-
-    def count(self) -> int:
-        return int(self._connection.execute(select(func.count()).select_from(units)).scalar_one())

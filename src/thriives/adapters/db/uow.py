@@ -16,7 +16,6 @@ from thriives.adapters.db.journal import Journal
 from thriives.adapters.db.repositories import (
     IncidentRepository,
     ReferenceCounter,
-    UnitRepository,
     UserRepository,
 )
 from thriives.adapters.db.turns import Turns
@@ -52,7 +51,6 @@ class SqlUnitOfWork:
         self.incidents = IncidentRepository(connection)
         self.references = ReferenceCounter(connection)
         self.users = UserRepository(connection)
-        self.units = UnitRepository(connection)
         self.assessments = AssessmentRepository(connection)
         self.journal = Journal(connection)
         return self
