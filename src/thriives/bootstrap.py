@@ -18,10 +18,11 @@ from thriives.adapters.db.uow import UnitOfWorkFactory
 from thriives.domain.accounts import LockoutPolicy
 from thriives.domain.assessment_policy import AssessmentPolicy
 from thriives.domain.categories import CategoryPolicy
-from thriives.policy.loading import load_assessment_policy, load_category_policy
+from thriives.policy.loading import load_assessment_policy, load_category_policy, load_intel_policy
 from thriives.services.accounts import AccountService
 from thriives.services.assessments import AssessmentService
 from thriives.services.incidents import IncidentService
+from thriives.services.intel import IntelService
 from thriives.settings import Settings
 
 Clock = Callable[[], datetime]
@@ -41,6 +42,7 @@ class Container:
     accounts: AccountService
     incidents: IncidentService
     assessments: AssessmentService
+    intel: IntelService
     clock: Clock = field(default=utc_now)
 
     def close(self) -> None:
@@ -65,7 +67,18 @@ def build(settings: Settings | None = None, clock: Clock = utc_now) -> Container
     incidents = IncidentService(
         uow, policy, settings.force_timezone, settings.reference_prefix, assessment_policy
     )
-    assessments = AssessmentService(uow, policy, assessment_policy)
+    intel_policy = load_intel_policy(settings.policy_dir, assessment_policy)
+    intel = IntelService(uow, intel_policy)
+    assessments = AssessmentService(uow, policy, assessment_policy, intel)
     return Container(
-        settings, engine, uow, policy, assessment_policy, accounts, incidents, assessments, clock
+        settings,
+        engine,
+        uow,
+        policy,
+        assessment_policy,
+        accounts,
+        incidents,
+        assessments,
+        intel,
+        clock,
     )

@@ -30,6 +30,9 @@ class Permission(StrEnum):
     MANAGE_AIDE_MEMOIRES = "manage_aide_memoires"
     VERIFY_AUDIT = "verify_audit"
     MANAGE_USERS = "manage_users"
+    SEARCH_INTEL = "search_intel"
+    VIEW_RESTRICTED_INTEL = "view_restricted_intel"  # see restricted markers; open them with a reason
+    IMPORT_INTEL = "import_intel"
 
 
 _P = Permission
@@ -42,6 +45,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.UPDATE_INCIDENT,
             _P.CLOSE_INCIDENT,
             _P.ASSESS_INCIDENT,
+            _P.SEARCH_INTEL,
         }
     ),
     Role.DISPATCHER: frozenset(
@@ -52,6 +56,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.UPDATE_INCIDENT,
             _P.CLOSE_INCIDENT,
             _P.ASSESS_INCIDENT,
+            _P.SEARCH_INTEL,
         }
     ),
     Role.SUPERVISOR: frozenset(
@@ -65,11 +70,15 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.VERIFY_AUDIT,
             _P.ASSESS_INCIDENT,
             _P.MANAGE_AIDE_MEMOIRES,
+            _P.SEARCH_INTEL,
+            _P.VIEW_RESTRICTED_INTEL,
         }
     ),
-    Role.PUBLIC_PROTECTION: frozenset({_P.VIEW_QUEUE, _P.VIEW_INCIDENT}),
+    Role.PUBLIC_PROTECTION: frozenset(
+        {_P.VIEW_QUEUE, _P.VIEW_INCIDENT, _P.SEARCH_INTEL, _P.VIEW_RESTRICTED_INTEL}
+    ),
     Role.ANALYST: frozenset({_P.VIEW_QUEUE}),
-    Role.ADMIN: frozenset({_P.VIEW_QUEUE, _P.VERIFY_AUDIT, _P.MANAGE_USERS}),
+    Role.ADMIN: frozenset({_P.VIEW_QUEUE, _P.VERIFY_AUDIT, _P.MANAGE_USERS, _P.IMPORT_INTEL}),
 }
 
 

@@ -51,12 +51,14 @@ class Submission:
 
 @dataclass(frozen=True)
 class CallFacts:
-    """What the incident already says, and what history says about the caller's number."""
+    """What the incident already says, what history says about the caller's number, and the
+    least factor levels implied by markers on the people attached from a search."""
 
     category: str
     qualifiers: frozenset[str]
     channel: str
     phone_linked_to_da: bool = False
+    intel_raises: tuple[Raise, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,9 @@ def evaluate(submission: Submission, facts: CallFacts, policy: AssessmentPolicy)
             for factor, level in effect.raises.items():
                 if factor in least and policy.rank(level) > policy.rank(least[factor][0]):
                     least[factor] = (level, Raise(factor, level, question_id, answer))
+    for implied in facts.intel_raises:  # markers on attached people (intelligence, vulnerability)
+        if implied.factor in least and policy.rank(implied.level) > policy.rank(least[implied.factor][0]):
+            least[implied.factor] = (implied.level, implied)
     for factor, (level, cause) in least.items():
         if cause is not None and policy.rank(level) > policy.rank(submission.ratings[factor].level):
             raised.append(cause)

@@ -9,6 +9,7 @@ from typing import Any
 
 from thriives.domain.assessment_policy import FILES, AssessmentPolicy, parse_assessment_policy
 from thriives.domain.categories import CategoryPolicy, parse_category_policy
+from thriives.domain.intel_policy import IntelPolicy, parse_intel_policy
 
 
 class PolicyError(ValueError):
@@ -54,5 +55,19 @@ def load_assessment_policy(
     categories = categories or load_category_policy(directory)
     try:
         return parse_assessment_policy(read_policy_files(directory), categories)
+    except ValueError as error:
+        raise PolicyError(str(error)) from error
+
+
+def load_intel_policy(directory: Path | None, assessment: AssessmentPolicy) -> IntelPolicy:
+    path = (directory or default_policy_dir()) / "intel.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise PolicyError(f"{path}: file not found") from error
+    except json.JSONDecodeError as error:
+        raise PolicyError(f"{path}: line {error.lineno}: not valid JSON ({error.msg})") from error
+    try:
+        return parse_intel_policy(data, assessment, source=str(path))
     except ValueError as error:
         raise PolicyError(str(error)) from error

@@ -25,6 +25,7 @@ from thriives.domain.dash import DashResult, DashSubmission, score_dash
 from thriives.domain.errors import DomainError
 from thriives.domain.grading import is_domestic_abuse
 from thriives.domain.incidents import Status
+from thriives.services.intel import IntelService
 
 HISTORY_WINDOW = timedelta(days=365)
 MAX_AIDE_MEMOIRE = 10_000
@@ -39,10 +40,17 @@ class Assessed:
 
 
 class AssessmentService:
-    def __init__(self, uow: UnitOfWorkFactory, categories: CategoryPolicy, policy: AssessmentPolicy) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        categories: CategoryPolicy,
+        policy: AssessmentPolicy,
+        intel: IntelService | None = None,
+    ) -> None:
         self._uow = uow
         self.categories = categories
         self.policy = policy
+        self.intel = intel
 
     def facts(
         self, uow: SqlUnitOfWork, incident: dict[str, Any], now: datetime
@@ -63,6 +71,7 @@ class AssessmentService:
             frozenset(incident["qualifiers"]),
             incident["channel"],
             phone_linked_to_da=bool(linked),
+            intel_raises=self.intel.raises(uow, incident["id"], now) if self.intel else (),
         )
         return facts, tuple(linked)
 

@@ -276,3 +276,7 @@ aide_memoires = Table(
     Column("created_at", UtcDateTime, nullable=False),
     UniqueConstraint("category", "version", name="uq_aide_memoires_category_version"),
 )
+
+# The intelligence tables live in their own module (it imports this one) but share this
+# metadata: importing them here means whoever reads ``metadata`` sees the whole schema.
+from thriives.adapters.db import intel_tables as _intel_tables  # noqa: E402,F401

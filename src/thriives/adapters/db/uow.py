@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine
 
 from thriives.adapters.db.assessment_repository import AssessmentRepository
 from thriives.adapters.db.engine import WRITE
+from thriives.adapters.db.intel_repository import IntelRepository
 from thriives.adapters.db.journal import Journal
 from thriives.adapters.db.repositories import (
     IncidentRepository,
@@ -52,6 +53,7 @@ class SqlUnitOfWork:
         self.references = ReferenceCounter(connection)
         self.users = UserRepository(connection)
         self.assessments = AssessmentRepository(connection)
+        self.intel = IntelRepository(connection)
         self.journal = Journal(connection)
         return self
 

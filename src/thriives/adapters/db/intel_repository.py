@@ -1,0 +1,254 @@
+"""Reading and writing the intelligence tables; a search's queries are all bounded."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from thriives.adapters.db.intel_tables import (
+    addresses,
+    aliases,
+    incident_links,
+    markers,
+    past_incidents,
+    past_links,
+    people,
+    person_addresses,
+    phones,
+    search_keys,
+    searches,
+    vehicles,
+)
+from thriives.adapters.db.tables import dash_assessments, incidents
+from thriives.domain.addresses import Address
+from thriives.domain.intel import HistoryLine
+from thriives.domain.matching import Name, PersonFacts, key_id
+from thriives.domain.names import name_words
+
+_BY_KEY = (
+    select(search_keys.c.person_id).where(search_keys.c.key == bindparam("key")).limit(bindparam("limit"))
+)
+
+
+def _name(forenames: str, surname: str) -> Name:
+    """A stored name as matching reads it: folded words, the surname as one word."""
+    return Name(tuple(name_words(forenames)), "".join(name_words(surname)))
+
+
+class IntelRepository:
+    def __init__(self, connection: Connection) -> None:
+        self._c = connection
+
+    # -- writing -------------------------------------------------------------------------
+
+    def insert_ignore(self, table: Any, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert rows, leaving any that already exist (by primary or unique key) alone."""
+        if not rows:
+            return
+        dialect = self._c.dialect.name
+        statement = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+        self._c.execute(statement.on_conflict_do_nothing(), list(rows))
+
+    def upsert(self, table: Any, row: dict[str, Any]) -> int:
+        """Insert a sourced record or update the one with its source and source id; its id."""
+        existing = self._c.execute(
+            select(table.c.id).where(table.c.source == row["source"], table.c.source_id == row["source_id"])
+        ).scalar()
+        if existing is None:
+            return int(self._c.execute(insert(table).values(**row)).inserted_primary_key[0])
+        self._c.execute(update(table).where(table.c.id == existing).values(**row))
+        return int(existing)
+
+    def add_keys(self, person_id: int, keys: Iterable[str]) -> None:
+        self.insert_ignore(search_keys, [{"key": key_id(k), "person_id": person_id} for k in keys])
+
+    def drop_keys(self, person_id: int, keys: Iterable[str]) -> None:
+        ids = [key_id(k) for k in keys]
+        if ids:
+            self._c.execute(
+                delete(search_keys).where(search_keys.c.person_id == person_id, search_keys.c.key.in_(ids))
+            )
+
+    def record_search(self, row: dict[str, Any]) -> int:
+        return int(self._c.execute(insert(searches).values(**row)).inserted_primary_key[0])
+
+    def link(self, row: dict[str, Any]) -> bool:
+        """Link a person to an incident in a role; False if that link was already made."""
+        exists = self._c.execute(
+            select(incident_links.c.id).where(
+                incident_links.c.incident_id == row["incident_id"],
+                incident_links.c.person_id == row["person_id"],
+                incident_links.c.role == row["role"],
+            )
+        ).first()
+        if exists:
+            return False
+        self._c.execute(insert(incident_links).values(**row))
+        return True
+
+    # -- searching -----------------------------------------------------------------------
+
+    def candidates(self, keys: Iterable[str], per_key: int) -> tuple[dict[int, set[str]], bool]:
+        """Who shares each key, at most ``per_key`` people a key: person id -> key kinds, and
+        whether any key had more people than that (the search should be narrowed)."""
+        hits: dict[int, set[str]] = defaultdict(set)
+        capped = False
+        for key in sorted(keys):
+            kind = key.split(":", 1)[0]
+            rows = self._c.execute(_BY_KEY, {"key": key_id(key), "limit": per_key}).all()
+            capped = capped or len(rows) >= per_key
+            for (person_id,) in rows:
+                hits[int(person_id)].add(kind)
+        return hits, capped
+
+    def facts(self, person_ids: Sequence[int]) -> list[PersonFacts]:
+        """What matching needs to know about each of these people (in the order given)."""
+        if not person_ids:
+            return []
+        ids = list(person_ids)
+        names: dict[int, list[Name]] = defaultdict(list)
+        born: dict[int, date | None] = {}
+        for row in self._c.execute(
+            select(people.c.id, people.c.forenames, people.c.surname, people.c.date_of_birth).where(
+                people.c.id.in_(ids)
+            )
+        ):
+            names[row.id].insert(0, _name(row.forenames, row.surname))
+            born[row.id] = row.date_of_birth
+        for row in self._c.execute(select(aliases).where(aliases.c.person_id.in_(ids))):
+            names[row.person_id].append(_name(row.forenames, row.surname))
+        places = self._addresses_of(ids)
+        numbers: dict[int, set[str]] = defaultdict(set)
+        for row in self._c.execute(select(phones).where(phones.c.person_id.in_(ids))):
+            numbers[row.person_id].add(row.number)
+        cars: dict[int, set[str]] = defaultdict(set)
+        for row in self._c.execute(select(vehicles).where(vehicles.c.person_id.in_(ids))):
+            cars[row.person_id].add(row.registration)
+        return [
+            PersonFacts(
+                pid,
+                tuple(names[pid]),
+                born[pid],
+                tuple(
+                    Address(a["flat"], a["number"], a["street"], a["town"], a["postcode"])
+                    for a in places[pid]
+                ),
+                frozenset(numbers[pid]),
+                frozenset(cars[pid]),
+            )
+            for pid in ids
+            if pid in born
+        ]
+
+    def _addresses_of(self, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+        found: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        query = (
+            select(person_addresses.c.person_id, addresses)
+            .join(addresses, addresses.c.id == person_addresses.c.address_id)
+            .where(person_addresses.c.person_id.in_(ids))
+            .order_by(addresses.c.id)
+        )
+        for row in self._c.execute(query).mappings():
+            found[row["person_id"]].append(dict(row))
+        return found
+
+    def people(self, person_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """Display details of each person: name, date of birth, gender, aliases, places, phones."""
+        ids = list(person_ids)
+        found = {
+            row["id"]: dict(row) | {"aliases": [], "addresses": [], "phones": [], "vehicles": []}
+            for row in self._c.execute(select(people).where(people.c.id.in_(ids))).mappings()
+        }
+        for row in self._c.execute(select(aliases).where(aliases.c.person_id.in_(ids))):
+            found[row.person_id]["aliases"].append(f"{row.forenames} {row.surname}".strip())
+        for pid, places in self._addresses_of(ids).items():
+            found[pid]["addresses"] = places
+        for row in self._c.execute(select(phones).where(phones.c.person_id.in_(ids))):
+            found[row.person_id]["phones"].append(row.number)
+        for row in self._c.execute(select(vehicles).where(vehicles.c.person_id.in_(ids))):
+            found[row.person_id]["vehicles"].append(row.registration)
+        return found
+
+    def markers_of(self, person_ids: Sequence[int], address_ids: Sequence[int]) -> list[dict[str, Any]]:
+        query = select(markers).where(
+            markers.c.person_id.in_(list(person_ids)) | markers.c.address_id.in_(list(address_ids))
+        )
+        return [dict(row) for row in self._c.execute(query.order_by(markers.c.id)).mappings()]
+
+    def marker(self, marker_id: int) -> dict[str, Any] | None:
+        row = self._c.execute(select(markers).where(markers.c.id == marker_id)).mappings().first()
+        return dict(row) if row else None
+
+    def history(
+        self, person_ids: Sequence[int], since: datetime, limit: int = 50
+    ) -> dict[int, list[HistoryLine]]:
+        """Each person's incidents since a time, live and imported, newest first, bounded."""
+        ids = list(person_ids)
+        lines: dict[int, list[HistoryLine]] = defaultdict(list)
+        latest_dash = (
+            select(dash_assessments.c.level)
+            .where(dash_assessments.c.incident_id == incidents.c.id)
+            .order_by(dash_assessments.c.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        live = (
+            select(
+                incident_links.c.person_id,
+                incidents.c.reference,
+                incidents.c.received_at.label("at"),
+                func.coalesce(incidents.c.closing_category, incidents.c.opening_category).label("category"),
+                incidents.c.grade,
+                latest_dash.label("dash"),
+                incident_links.c.role,
+            )
+            .join(incidents, incidents.c.id == incident_links.c.incident_id)
+            .where(incident_links.c.person_id.in_(ids), incidents.c.received_at >= since)
+            .order_by(incidents.c.received_at.desc())
+            .limit(limit * len(ids))
+        )
+        past = (
+            select(
+                past_links.c.person_id,
+                past_incidents.c.reference,
+                past_incidents.c.occurred_at.label("at"),
+                past_incidents.c.category,
+                past_incidents.c.grade,
+                past_incidents.c.dash_risk.label("dash"),
+                past_links.c.role,
+            )
+            .join(past_incidents, past_incidents.c.id == past_links.c.past_incident_id)
+            .where(and_(past_links.c.person_id.in_(ids), past_incidents.c.occurred_at >= since))
+            .order_by(past_incidents.c.occurred_at.desc())
+            .limit(limit * len(ids))
+        )
+        for query in (live, past):
+            for row in self._c.execute(query):
+                lines[row.person_id].append(
+                    HistoryLine(row.reference, row.at, row.category, row.grade, row.dash, row.role)
+                )
+        return lines
+
+    # -- the record of an incident's searches and links ----------------------------------
+
+    def searches_of(self, incident_id: str) -> list[dict[str, Any]]:
+        query = select(searches).where(searches.c.incident_id == incident_id).order_by(searches.c.id)
+        return [dict(row) for row in self._c.execute(query).mappings()]
+
+    def links_of(self, incident_id: str) -> list[dict[str, Any]]:
+        query = (
+            select(incident_links, people.c.forenames, people.c.surname, people.c.date_of_birth)
+            .join(people, people.c.id == incident_links.c.person_id)
+            .where(incident_links.c.incident_id == incident_id)
+            .order_by(incident_links.c.id)
+        )
+        return [dict(row) for row in self._c.execute(query).mappings()]
+
+    def search(self, search_id: int) -> dict[str, Any] | None:
+        row = self._c.execute(select(searches).where(searches.c.id == search_id)).mappings().first()
+        return dict(row) if row else None

@@ -1,0 +1,107 @@
+"""Common English nicknames and the formal names they stand for (Peggy -> margaret).
+
+Data, not a rule: a force may extend it. Keys and values are folded lower case.
+"""
+
+from __future__ import annotations
+
+_GROUPS: dict[str, str] = {
+    "william": "bill billy will willy willie liam wills",
+    "robert": "bob bobby rob robbie bert rab",
+    "richard": "dick ricky rick richie rich",
+    "margaret": "peggy maggie meg megan madge greta marge margo",
+    "elizabeth": "liz lizzie beth betty bess bessie eliza libby lisa elsie betsy",
+    "katherine": "kate katie kath kathy kat kitty",
+    "catherine": "cath cathy kate katie cat",
+    "edward": "ed eddie ted teddy ned",
+    "james": "jim jimmy jamie jas",
+    "john": "jack johnny jonny jock",
+    "jonathan": "jon jonny jonty",
+    "michael": "mike mick micky mikey",
+    "christopher": "chris kit topher",
+    "christine": "chris chrissie tina",
+    "thomas": "tom tommy",
+    "anthony": "tony ant",
+    "antony": "tony",
+    "alexander": "alex sandy xander al",
+    "alexandra": "alex sandra lexi sasha",
+    "andrew": "andy drew",
+    "benjamin": "ben benny",
+    "charles": "charlie chas chuck",
+    "charlotte": "lottie charlie lotte",
+    "daniel": "dan danny",
+    "david": "dave davy",
+    "deborah": "debbie deb debs",
+    "dorothy": "dot dottie dolly",
+    "frederick": "fred freddie",
+    "gerald": "gerry jerry",
+    "gregory": "greg",
+    "henry": "harry hal hank",
+    "jacqueline": "jackie jacqui",
+    "jennifer": "jenny jen jenni",
+    "joseph": "joe joey",
+    "josephine": "jo josie",
+    "joanne": "jo",
+    "kenneth": "ken kenny",
+    "lawrence": "larry laurie",
+    "leonard": "len lenny leo",
+    "matthew": "matt matty",
+    "nicholas": "nick nicky",
+    "nicola": "nicky nikki",
+    "patricia": "pat patty trish tricia",
+    "patrick": "pat paddy",
+    "peter": "pete",
+    "philip": "phil pip",
+    "rebecca": "becky becca bex",
+    "ronald": "ron ronnie",
+    "samuel": "sam sammy",
+    "samantha": "sam sammy",
+    "stephen": "steve stevie",
+    "steven": "steve stevie",
+    "susan": "sue susie suzy",
+    "terence": "terry tel",
+    "theresa": "terri tess tessa",
+    "timothy": "tim timmy",
+    "victoria": "vicky vic tori",
+    "abigail": "abby abi gail",
+    "alfred": "alf alfie fred",
+    "amanda": "mandy",
+    "barbara": "barb babs",
+    "bernard": "bernie",
+    "caroline": "carrie caz",
+    "daniela": "dani",
+    "donald": "don donny",
+    "douglas": "doug",
+    "eleanor": "ellie nell nora",
+    "florence": "flo florrie",
+    "gillian": "gill jill",
+    "harold": "harry hal",
+    "helen": "nell",
+    "isabel": "izzy bella",
+    "isabella": "izzy bella",
+    "jessica": "jess jessie",
+    "lucy": "lu",
+    "mary": "molly polly mae",
+    "matilda": "tilly tilda",
+    "nathan": "nate",
+    "nathaniel": "nat nate",
+    "oliver": "ollie olly",
+    "penelope": "penny",
+    "raymond": "ray",
+    "sarah": "sally sadie",
+    "stuart": "stu",
+    "teresa": "terri tess",
+    "walter": "walt wally",
+    "zachary": "zach zac",
+}
+
+
+def _invert(groups: dict[str, str]) -> dict[str, frozenset[str]]:
+    table: dict[str, set[str]] = {}
+    for formal, nicknames in groups.items():
+        for nickname in nicknames.split():
+            table.setdefault(nickname, set()).add(formal)
+    return {nickname: frozenset(formal) for nickname, formal in table.items()}
+
+
+NICKNAMES: dict[str, frozenset[str]] = _invert(_GROUPS)
