@@ -22,6 +22,7 @@ from thriives.services.demo import DEMO_USERS, seed_demo
 
 SEED = 11
 SMALL = 2_000
+PEOPLE = 300
 
 
 def count(container: Container, table: object) -> int:
@@ -38,8 +39,11 @@ def test_seeding_fills_an_empty_store_in_batches(
 ) -> None:
     monkeypatch.setattr(demo, "BATCH", 500)
     reports: list[tuple[int, int]] = []
-    result = seed_demo(container, SEED, clock(), SMALL, lambda done, total: reports.append((done, total)))
-    assert reports == [(500, SMALL), (1_000, SMALL), (1_500, SMALL), (2_000, SMALL)]
+    result = seed_demo(
+        container, SEED, clock(), SMALL, lambda done, total: reports.append((done, total)), people=PEOPLE
+    )
+    total = SMALL + PEOPLE
+    assert reports == [(500, total), (1_000, total), (1_500, total), (2_000, total), (total, total)]
     assert count(container, users) == result.users == 6
     assert count(container, units) == result.units == len(build_force(SEED).units)
     live = len(demo.LIVE_CALLS)
@@ -58,21 +62,21 @@ def test_seeding_fills_an_empty_store_in_batches(
     assert all(u["is_demo"] for u in demo_users)
     assert sorted(statuses) == ["closed", "open"]  # history closed; the live calls open
     assert dict(kinds) == {"incident.opened": SMALL + live, "incident.closed": SMALL}
-    assert imports == 4
+    assert imports == 5  # four batches of incidents, one of intelligence records
 
 
 def test_the_audit_chain_verifies_after_seeding(container: Container, clock: FakeClock) -> None:
-    seed_demo(container, SEED, clock(), SMALL, None)
+    seed_demo(container, SEED, clock(), SMALL, None, people=PEOPLE)
     entries, findings = verify_audit(container.uow)
     assert findings == []
-    # one account entry each, one import batch, one collection per live call
-    assert entries == len(DEMO_USERS) + 1 + len(demo.LIVE_CALLS)
+    # one account entry each, one import batch, the intelligence records, one per live call
+    assert entries == len(DEMO_USERS) + 1 + 1 + len(demo.LIVE_CALLS)
 
 
 def test_seeding_twice_is_refused_and_adds_nothing(container: Container, clock: FakeClock) -> None:
-    seed_demo(container, SEED, clock(), SMALL, None)
+    seed_demo(container, SEED, clock(), SMALL, None, people=PEOPLE)
     with pytest.raises(Conflict, match="empty store"):
-        seed_demo(container, SEED, clock(), SMALL, None)
+        seed_demo(container, SEED, clock(), SMALL, None, people=PEOPLE)
     assert count(container, users) == 6
     assert count(container, incidents) == SMALL + len(demo.LIVE_CALLS)
 
@@ -80,12 +84,12 @@ def test_seeding_twice_is_refused_and_adds_nothing(container: Container, clock: 
 def test_a_store_with_users_is_refused(container: Container, people: People, clock: FakeClock) -> None:
     people(Role.ADMIN)
     with pytest.raises(Conflict):
-        seed_demo(container, SEED, clock(), SMALL, None)
+        seed_demo(container, SEED, clock(), SMALL, None, people=PEOPLE)
     assert count(container, incidents) == 0
 
 
 def test_each_day_is_numbered_from_one_in_time_order(container: Container, clock: FakeClock) -> None:
-    seed_demo(container, SEED, clock(), SMALL, None)
+    seed_demo(container, SEED, clock(), SMALL, None, people=PEOPLE)
     with container.uow() as uow:
         rows = uow.connection.execute(
             select(incidents.c.reference, incidents.c.received_at)
@@ -105,7 +109,7 @@ def test_each_day_is_numbered_from_one_in_time_order(container: Container, clock
 def test_a_live_incident_on_a_seeded_day_takes_the_next_number(
     container: Container, people: People, clock: FakeClock
 ) -> None:
-    seed_demo(container, SEED, clock(), SMALL, None)
+    seed_demo(container, SEED, clock(), SMALL, None, people=PEOPLE)
     zone = ZoneInfo(container.settings.force_timezone)
     with container.uow() as uow:
         latest = uow.connection.execute(
@@ -121,3 +125,21 @@ def test_a_live_incident_on_a_seeded_day_takes_the_next_number(
     opened = container.incidents.open(people(Role.CALL_HANDLER), contact, clock())
     prefix = container.settings.reference_prefix
     assert opened.incident["reference"] == format_reference(prefix, day, seeded + 1)
+
+
+def test_the_caller_on_the_demos_domestic_abuse_call_is_on_record_with_their_history(
+    container: Container, people: People, clock: FakeClock
+) -> None:
+    seed_demo(container, SEED, clock(), SMALL, None, people=PEOPLE)
+    handler = people(Role.CALL_HANDLER)
+    reference = next(
+        i for i in container.incidents.live(handler) if i["opening_category"] == "domestic_incident"
+    )["reference"]
+    call, _ = container.incidents.view(handler, reference, clock())
+    found = container.intel.search(
+        handler, {"name": call["caller_name"], "phone": call["caller_phone"]}, clock(), call["reference"]
+    )
+    assert found.likely == found.matches[0]["match"].person_id
+    top = found.matches[0]
+    assert "da_victim" in {m.code for m in top["markers"]}
+    assert top["history"].count >= 1 and top["history"].last_dash_risk is not None

@@ -64,7 +64,16 @@ def parse_intel_policy(data: Any, assessment: AssessmentPolicy, source: str = "i
         )
     unique([k for k in kinds], "markers", problems)
     search = top.child("search")
-    search.only("strong_at", "possible_at", "history_days", "repeat_at", "shortlist", "shown", "per_key")
+    search.only(
+        "strong_at",
+        "possible_at",
+        "clear_margin",
+        "history_days",
+        "repeat_at",
+        "shortlist",
+        "shown",
+        "per_key",
+    )
     strong = search.number("strong_at", 0, 50)
     possible = search.number("possible_at", 0, 50)
     if possible > strong:
@@ -72,7 +81,7 @@ def parse_intel_policy(data: Any, assessment: AssessmentPolicy, source: str = "i
     policy = IntelPolicy(
         version=top.text("version", limit=40),
         markers=kinds,
-        bands=Bands(strong, possible),
+        bands=Bands(strong, possible, search.number("clear_margin", 0, 50)),
         history_days=int(search.number("history_days", 1, 3660)),
         repeat_at=int(search.number("repeat_at", 1, 100)),
         shortlist=int(search.number("shortlist", 1, 1000)),

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from thriives.domain.addresses import Address
 from thriives.domain.names import canonical_forenames, deletions, osa_distance, phonetic, typo_allowance
@@ -72,6 +73,7 @@ class Match:
 class Bands:
     strong_at: float = 9.0
     possible_at: float = 5.0
+    clear_margin: float = 3.0  # a possible match this far ahead of the next is the likely one
 
     def of(self, score: float) -> str:
         return "strong" if score >= self.strong_at else "possible" if score >= self.possible_at else "weak"
@@ -159,6 +161,7 @@ SWAP_PENALTY = 0.5
 ALIAS_PENALTY = 0.5
 
 
+@lru_cache(maxsize=262_144)
 def compare_word(heard: str, recorded: str, nicknames: bool) -> str:
     """How two name words agree: exact, nickname, phonetic, typo, initial or different."""
     if heard == recorded:
@@ -214,6 +217,7 @@ def _kind(detail: str) -> str:
     return "exact"
 
 
+@lru_cache(maxsize=65_536)
 def _score_dob(heard: date, recorded: date | None) -> FieldMatch | None:
     if recorded is None:
         return None
@@ -282,6 +286,22 @@ def rank(query: Query, people: list[PersonFacts], bands: Bands, limit: int) -> l
     matches = [score(query, person, bands) for person in people]
     matches.sort(key=lambda m: (-m.score, m.person_id))
     return matches[:limit]
+
+
+def likely(matches: list[Match], bands: Bands) -> Match | None:
+    """The match to put first as "likely the person": strong, or possible and clearly ahead
+    of the next; never one tied with the next (twins, namesakes at one address), and never
+    on the name alone (a namesake who is not on record would look the same): something
+    besides the name must agree."""
+    if not matches or matches[0].band == "weak":
+        return None
+    first = matches[0]
+    if not any(f.field != "name" and f.points > 0 for f in first.fields):
+        return None
+    margin = first.score - matches[1].score if len(matches) > 1 else first.score
+    if margin <= 0:
+        return None
+    return first if first.band == "strong" or margin >= bands.clear_margin else None
 
 
 def shortlist(hits: dict[int, set[str]], limit: int) -> list[int]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from thriives.domain.nicknames import NICKNAMES
 
@@ -47,9 +48,15 @@ def tokens(text: str) -> list[str]:
 
 def name_words(text: str) -> list[str]:
     """The words of a name less stop-words and words with digits in them."""
-    return [t for t in tokens(text) if t not in STOP_WORDS and t.isalpha()]
+    return list(_name_words(text))
 
 
+@lru_cache(maxsize=65_536)
+def _name_words(text: str) -> tuple[str, ...]:
+    return tuple(t for t in tokens(text) if t not in STOP_WORDS and t.isalpha())
+
+
+@lru_cache(maxsize=65_536)
 def phonetic(word: str) -> str:
     """The phonetic key of one word (see the module docstring); "" for no letters."""
     s = re.sub(r"[^a-z]", "", fold(word))
@@ -103,6 +110,7 @@ def typo_allowance(word: str) -> int:
     return 0 if len(word) <= 2 else 1 if len(word) <= 5 else 2
 
 
+@lru_cache(maxsize=65_536)
 def canonical_forenames(word: str) -> frozenset[str]:
     """The formal names a forename may stand for (Bill -> william), itself included."""
     return frozenset({word}) | NICKNAMES.get(word, frozenset())

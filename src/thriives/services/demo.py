@@ -47,6 +47,7 @@ from thriives.domain.demo_history import PastIncident, PolicyCodes, build_histor
 from thriives.domain.errors import Conflict
 from thriives.domain.incidents import Channel, Contact, Status
 from thriives.domain.references import format_reference
+from thriives.services.demo_intel import seed_intel
 
 if TYPE_CHECKING:  # the composition root imports services, not the other way round
     from thriives.bootstrap import Container
@@ -73,6 +74,7 @@ class DemoSeeded:
     units: int
     incidents: int
     events: int
+    people: int = 0  # on the legacy intelligence records
 
 
 def seed_demo(
@@ -81,6 +83,7 @@ def seed_demo(
     as_of: datetime,
     incidents: int = 52_000,
     progress: Progress | None = None,
+    people: int = 20_000,
 ) -> DemoSeeded:
     """Fill an empty store with the demo force and a year of closed incidents before ``as_of``.
 
@@ -96,7 +99,9 @@ def seed_demo(
        the same transaction, so a live incident opened later on a seeded day takes the next
        number.
     6. Report ``progress(done, total)`` after each batch.
-    7. Open a handful of live calls from the last hour through the incident service, so
+    7. Load the legacy intelligence records: ``people`` generated people and the DA
+       households' victims and perpetrators (``services.demo_intel``), in one transaction.
+    8. Open a handful of live calls from the last hour through the incident service, so
        the live queue has work on it (a domestic-abuse household's call among them).
     """
     if as_of.tzinfo is None:
@@ -118,9 +123,12 @@ def seed_demo(
         writer.write(batch, number, now)
         done += len(batch)
         if progress is not None:
-            progress(done, incidents)
+            progress(done, incidents + people)
+    on_record = seed_intel(container, force, seed, as_of, people)
+    if progress is not None:
+        progress(done + people, incidents + people)
     live = _open_live_calls(container, force, seed, as_of)
-    return DemoSeeded(len(DEMO_USERS), len(force.units), done + live, 2 * done + live)
+    return DemoSeeded(len(DEMO_USERS), len(force.units), done + live, 2 * done + live, on_record)
 
 
 # Live calls on the queue when the demo starts: (minutes ago, channel, category, qualifiers,

@@ -22,7 +22,7 @@ from thriives.domain.intel import (
     visible,
 )
 from thriives.domain.intel_policy import IntelPolicy
-from thriives.domain.matching import Match, Query, query_keys, rank, shortlist
+from thriives.domain.matching import Match, Query, likely, query_keys, rank, shortlist
 
 TERMS = ("name", "date_of_birth", "phone", "address", "postcode", "registration")
 
@@ -34,6 +34,7 @@ class SearchResult:
     matches: list[dict[str, Any]]  # best first: person, explanation, markers, history
     considered: int  # how many people shared a key with the query
     capped: bool  # a key matched more people than are read: add a term to narrow it
+    likely: int | None  # the person id to put first as "likely the person", if any
 
 
 def _terms(query: Query) -> dict[str, Any]:
@@ -78,6 +79,7 @@ class IntelService:
             facts = uow.intel.facts(shortlist(hits, self.policy.shortlist))
             matches = rank(query, facts, self.policy.bands, self.policy.shown)
             shown = self._describe(uow, actor, matches, now)
+        best = likely(matches, self.policy.bands)
         with self._uow(write=True) as uow:
             search_id = uow.intel.record_search(
                 {
@@ -113,7 +115,7 @@ class IntelService:
                     incident["id"],
                 )
             uow.commit()
-        return SearchResult(search_id, query, shown, len(hits), capped)
+        return SearchResult(search_id, query, shown, len(hits), capped, best.person_id if best else None)
 
     def _describe(
         self, uow: SqlUnitOfWork, actor: Actor, matches: list[Match], now: datetime

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from thriives.adapters.db.intel_tables import (
@@ -30,8 +30,62 @@ from thriives.domain.intel import HistoryLine
 from thriives.domain.matching import Name, PersonFacts, key_id
 from thriives.domain.names import name_words
 
+# Statements built once; lists of ids go in as expanding parameters, so each is compiled once.
+_IDS = bindparam("ids", expanding=True)
 _BY_KEY = (
     select(search_keys.c.person_id).where(search_keys.c.key == bindparam("key")).limit(bindparam("limit"))
+)
+_PEOPLE = select(people).where(people.c.id.in_(_IDS))
+_ALIASES = select(aliases).where(aliases.c.person_id.in_(_IDS))
+_PHONES = select(phones).where(phones.c.person_id.in_(_IDS))
+_VEHICLES = select(vehicles).where(vehicles.c.person_id.in_(_IDS))
+_ADDRESSES = (
+    select(person_addresses.c.person_id, addresses)
+    .join(addresses, addresses.c.id == person_addresses.c.address_id)
+    .where(person_addresses.c.person_id.in_(_IDS))
+    .order_by(addresses.c.id)
+)
+_LATEST_DASH = (
+    select(dash_assessments.c.level)
+    .where(dash_assessments.c.incident_id == incidents.c.id)
+    .order_by(dash_assessments.c.id.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+_LIVE_HISTORY = (
+    select(
+        incident_links.c.person_id,
+        incidents.c.reference,
+        incidents.c.received_at.label("at"),
+        func.coalesce(incidents.c.closing_category, incidents.c.opening_category).label("category"),
+        incidents.c.grade,
+        _LATEST_DASH.label("dash"),
+        incident_links.c.role,
+    )
+    .join(incidents, incidents.c.id == incident_links.c.incident_id)
+    .where(incident_links.c.person_id.in_(_IDS), incidents.c.received_at >= bindparam("since"))
+    .order_by(incidents.c.received_at.desc())
+    .limit(bindparam("limit"))
+)
+_PAST_HISTORY = (
+    select(
+        past_links.c.person_id,
+        past_incidents.c.reference,
+        past_incidents.c.occurred_at.label("at"),
+        past_incidents.c.category,
+        past_incidents.c.grade,
+        past_incidents.c.dash_risk.label("dash"),
+        past_links.c.role,
+    )
+    .join(past_incidents, past_incidents.c.id == past_links.c.past_incident_id)
+    .where(past_links.c.person_id.in_(_IDS), past_incidents.c.occurred_at >= bindparam("since"))
+    .order_by(past_incidents.c.occurred_at.desc())
+    .limit(bindparam("limit"))
+)
+_MARKERS = (
+    select(markers)
+    .where(markers.c.person_id.in_(_IDS) | markers.c.address_id.in_(bindparam("places", expanding=True)))
+    .order_by(markers.c.id)
 )
 
 
@@ -113,31 +167,26 @@ class IntelRepository:
         ids = list(person_ids)
         names: dict[int, list[Name]] = defaultdict(list)
         born: dict[int, date | None] = {}
-        for row in self._c.execute(
-            select(people.c.id, people.c.forenames, people.c.surname, people.c.date_of_birth).where(
-                people.c.id.in_(ids)
-            )
-        ):
+        for row in self._c.execute(_PEOPLE, {"ids": ids}):
             names[row.id].insert(0, _name(row.forenames, row.surname))
             born[row.id] = row.date_of_birth
-        for row in self._c.execute(select(aliases).where(aliases.c.person_id.in_(ids))):
+        for row in self._c.execute(_ALIASES, {"ids": ids}):
             names[row.person_id].append(_name(row.forenames, row.surname))
-        places = self._addresses_of(ids)
+        places: dict[int, list[Address]] = defaultdict(list)
+        for row in self._c.execute(_ADDRESSES, {"ids": ids}):
+            places[row.person_id].append(Address(row.flat, row.number, row.street, row.town, row.postcode))
         numbers: dict[int, set[str]] = defaultdict(set)
-        for row in self._c.execute(select(phones).where(phones.c.person_id.in_(ids))):
+        for row in self._c.execute(_PHONES, {"ids": ids}):
             numbers[row.person_id].add(row.number)
         cars: dict[int, set[str]] = defaultdict(set)
-        for row in self._c.execute(select(vehicles).where(vehicles.c.person_id.in_(ids))):
+        for row in self._c.execute(_VEHICLES, {"ids": ids}):
             cars[row.person_id].add(row.registration)
         return [
             PersonFacts(
                 pid,
                 tuple(names[pid]),
                 born[pid],
-                tuple(
-                    Address(a["flat"], a["number"], a["street"], a["town"], a["postcode"])
-                    for a in places[pid]
-                ),
+                tuple(places[pid]),
                 frozenset(numbers[pid]),
                 frozenset(cars[pid]),
             )
@@ -147,13 +196,7 @@ class IntelRepository:
 
     def _addresses_of(self, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
         found: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        query = (
-            select(person_addresses.c.person_id, addresses)
-            .join(addresses, addresses.c.id == person_addresses.c.address_id)
-            .where(person_addresses.c.person_id.in_(ids))
-            .order_by(addresses.c.id)
-        )
-        for row in self._c.execute(query).mappings():
+        for row in self._c.execute(_ADDRESSES, {"ids": ids}).mappings():
             found[row["person_id"]].append(dict(row))
         return found
 
@@ -162,23 +205,21 @@ class IntelRepository:
         ids = list(person_ids)
         found = {
             row["id"]: dict(row) | {"aliases": [], "addresses": [], "phones": [], "vehicles": []}
-            for row in self._c.execute(select(people).where(people.c.id.in_(ids))).mappings()
+            for row in self._c.execute(_PEOPLE, {"ids": ids}).mappings()
         }
-        for row in self._c.execute(select(aliases).where(aliases.c.person_id.in_(ids))):
+        for row in self._c.execute(_ALIASES, {"ids": ids}):
             found[row.person_id]["aliases"].append(f"{row.forenames} {row.surname}".strip())
         for pid, places in self._addresses_of(ids).items():
             found[pid]["addresses"] = places
-        for row in self._c.execute(select(phones).where(phones.c.person_id.in_(ids))):
+        for row in self._c.execute(_PHONES, {"ids": ids}):
             found[row.person_id]["phones"].append(row.number)
-        for row in self._c.execute(select(vehicles).where(vehicles.c.person_id.in_(ids))):
+        for row in self._c.execute(_VEHICLES, {"ids": ids}):
             found[row.person_id]["vehicles"].append(row.registration)
         return found
 
     def markers_of(self, person_ids: Sequence[int], address_ids: Sequence[int]) -> list[dict[str, Any]]:
-        query = select(markers).where(
-            markers.c.person_id.in_(list(person_ids)) | markers.c.address_id.in_(list(address_ids))
-        )
-        return [dict(row) for row in self._c.execute(query.order_by(markers.c.id)).mappings()]
+        rows = self._c.execute(_MARKERS, {"ids": list(person_ids), "places": list(address_ids)})
+        return [dict(row) for row in rows.mappings()]
 
     def marker(self, marker_id: int) -> dict[str, Any] | None:
         row = self._c.execute(select(markers).where(markers.c.id == marker_id)).mappings().first()
@@ -187,48 +228,13 @@ class IntelRepository:
     def history(
         self, person_ids: Sequence[int], since: datetime, limit: int = 50
     ) -> dict[int, list[HistoryLine]]:
-        """Each person's incidents since a time, live and imported, newest first, bounded."""
+        """Each person's incidents since a time, live and imported, newest first; at most
+        ``limit`` lines a person on average (the read is bounded however busy they are)."""
         ids = list(person_ids)
         lines: dict[int, list[HistoryLine]] = defaultdict(list)
-        latest_dash = (
-            select(dash_assessments.c.level)
-            .where(dash_assessments.c.incident_id == incidents.c.id)
-            .order_by(dash_assessments.c.id.desc())
-            .limit(1)
-            .scalar_subquery()
-        )
-        live = (
-            select(
-                incident_links.c.person_id,
-                incidents.c.reference,
-                incidents.c.received_at.label("at"),
-                func.coalesce(incidents.c.closing_category, incidents.c.opening_category).label("category"),
-                incidents.c.grade,
-                latest_dash.label("dash"),
-                incident_links.c.role,
-            )
-            .join(incidents, incidents.c.id == incident_links.c.incident_id)
-            .where(incident_links.c.person_id.in_(ids), incidents.c.received_at >= since)
-            .order_by(incidents.c.received_at.desc())
-            .limit(limit * len(ids))
-        )
-        past = (
-            select(
-                past_links.c.person_id,
-                past_incidents.c.reference,
-                past_incidents.c.occurred_at.label("at"),
-                past_incidents.c.category,
-                past_incidents.c.grade,
-                past_incidents.c.dash_risk.label("dash"),
-                past_links.c.role,
-            )
-            .join(past_incidents, past_incidents.c.id == past_links.c.past_incident_id)
-            .where(and_(past_links.c.person_id.in_(ids), past_incidents.c.occurred_at >= since))
-            .order_by(past_incidents.c.occurred_at.desc())
-            .limit(limit * len(ids))
-        )
-        for query in (live, past):
-            for row in self._c.execute(query):
+        values = {"ids": ids, "since": since, "limit": limit * max(len(ids), 1)}
+        for statement in (_LIVE_HISTORY, _PAST_HISTORY):
+            for row in self._c.execute(statement, values):
                 lines[row.person_id].append(
                     HistoryLine(row.reference, row.at, row.category, row.grade, row.dash, row.role)
                 )
