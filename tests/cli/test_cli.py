@@ -63,3 +63,18 @@ def test_policy_check_accepts_the_bundled_policy_and_names_a_typo(tmp_path: Path
     result = runner.invoke(app, ["policy", "check", str(tmp_path)])
     assert result.exit_code == 2
     assert "categories.json: categories[3].chapter: must be one of" in result.output
+
+
+def test_policy_check_reads_the_intelligence_policy_and_names_a_bad_marker(tmp_path: Path) -> None:
+    good = runner.invoke(app, ["policy", "check"])
+    assert "intelligence" in good.output and "markers" in good.output
+    for name in ("categories.json", "assessment.json", "questions.json", "grading.json", "dash.json"):
+        (tmp_path / name).write_text((default_policy_dir() / name).read_text())
+    for name in ("advice.json", "cues.json"):
+        (tmp_path / name).write_text((default_policy_dir() / name).read_text())
+    data = json.loads((default_policy_dir() / "intel.json").read_text())
+    data["markers"][1]["raises"] = {"intelligence": "sky-high"}
+    (tmp_path / "intel.json").write_text(json.dumps(data))
+    result = runner.invoke(app, ["policy", "check", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "intel.json: markers[1].raises.intelligence: must be one of" in result.output

@@ -64,3 +64,4 @@ def test_titles_and_unknown_are_not_name_words() -> None:
 def test_deletions_cover_one_letter_left_out() -> None:
     assert {"smth", "mith", "smit"} <= deletions("smith")
     assert deletions("ann") == {"ann"}  # short names are not split further
+    assert deletions("x" * 150) == {"x" * 150}  # nor very long ones: a query's keys stay few

@@ -116,6 +116,11 @@ def canonical_forenames(word: str) -> frozenset[str]:
     return frozenset({word}) | NICKNAMES.get(word, frozenset())
 
 
+MAX_DELETION_WORD = 20  # longer words get no deletion keys, so a query's keys stay few
+
+
 def deletions(word: str) -> set[str]:
     """The word and every form of it with one letter left out (symmetric-delete keys)."""
-    return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))} if len(word) > 3 else {word}
+    if not 3 < len(word) <= MAX_DELETION_WORD:
+        return {word}
+    return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
