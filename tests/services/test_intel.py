@@ -328,3 +328,42 @@ def test_a_bad_search_is_refused_naming_the_term_and_records_nothing(
 def test_a_role_without_search_permission_cannot_search(container: Container, people: People) -> None:
     with pytest.raises(PermissionError):
         search(container, people(Role.ANALYST), name="Jane Smith")
+
+
+def test_a_silent_999_call_from_the_number_of_a_da_victim_on_record_is_an_emergency(
+    container: Container, people: People, clock: FakeClock, population: dict[str, int]
+) -> None:
+    with container.uow(write=True) as uow:
+        records.save_phone(uow, population["jane"], "07700900777")
+        records.save_marker(
+            uow,
+            {
+                "source": "test",
+                "source_id": "m-jane-da",
+                "person_id": population["jane"],
+                "address_id": None,
+                "kind": "da_victim",
+                "origin": "legacy DA register",
+                "valid_from": date(2025, 1, 1),
+                "valid_to": None,
+                "detail": None,
+            },
+        )
+        uow.commit()
+    handler = people(Role.CALL_HANDLER)
+    incident = open_call(
+        container,
+        handler,
+        clock,
+        opening_category="abandoned_call",
+        qualifiers=(),
+        caller_phone="07700 900777",
+        account="Silent call; breathing heard.",
+    )
+    with container.uow() as uow:
+        facts, linked = container.assessments.facts(
+            uow, uow.incidents.require(incident["reference"]), clock()
+        )
+    assert facts.phone_linked_to_da and linked == ("on record: Domestic abuse victim",)
+    silent = submission(container, facts, call_states=frozenset({"silent"}))
+    assert evaluate(silent, facts, container.assessment_policy).proposed.grade == "emergency"

@@ -23,6 +23,7 @@ class MarkerKind:
     restricted: bool
     raises: Mapping[str, str]  # factor code -> the least level an attached marker implies
     hides_address: bool = False  # a protected address: the address is withheld with the marker
+    domestic_abuse: bool = False  # flags a caller's number as linked to domestic abuse
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ def parse_intel_policy(data: Any, assessment: AssessmentPolicy, source: str = "i
     factors = sorted({f.code for m in assessment.models.values() for f in m.factors})
     kinds: dict[str, MarkerKind] = {}
     for item in top.items("markers"):
-        item.only("code", "label", "restricted", "raises", "hides_address")
+        item.only("code", "label", "restricted", "raises", "hides_address", "domestic_abuse")
         raises = item.child("raises") if "raises" in item.data else Reader({}, "", problems)
         raised = {}
         for factor, level in raises.data.items():
@@ -61,6 +62,7 @@ def parse_intel_policy(data: Any, assessment: AssessmentPolicy, source: str = "i
             item.flag("restricted", False),
             raised,
             item.flag("hides_address", False),
+            item.flag("domestic_abuse", False),
         )
     unique([k for k in kinds], "markers", problems)
     search = top.child("search")

@@ -36,7 +36,7 @@ class Assessed:
     version: int
     evaluation: Evaluation
     suggestions: tuple[Suggestion, ...]
-    linked_incidents: tuple[str, ...]  # earlier DA incidents from the caller's number
+    linked_incidents: tuple[str, ...]  # earlier DA incidents from the number, and DA markers on record
 
 
 class AssessmentService:
@@ -55,7 +55,8 @@ class AssessmentService:
     def facts(
         self, uow: SqlUnitOfWork, incident: dict[str, Any], now: datetime
     ) -> tuple[CallFacts, tuple[str, ...]]:
-        """The incident as grading sees it, with the history check of the caller's number."""
+        """The incident as grading sees it, with the history check of the caller's number: its
+        DA incidents in the last 12 months, and DA markers on the people it belongs to."""
         linked: list[str] = []
         if incident["caller_phone"]:
             for row in uow.assessments.recent_by_phone(
@@ -66,6 +67,8 @@ class AssessmentService:
                     is_domestic_abuse(c, frozenset(row["qualifiers"]), self.policy) for c in categories if c
                 ):
                     linked.append(row["reference"])
+            if self.intel:  # the number of someone with a DA marker on the records
+                linked.extend(self.intel.da_flags(uow, incident["caller_phone"], now))
         facts = CallFacts(
             incident["opening_category"],
             frozenset(incident["qualifiers"]),

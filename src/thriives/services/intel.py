@@ -245,6 +245,16 @@ class IntelService:
                 "links": uow.intel.links_of(incident["id"]),
             }
 
+    def da_flags(self, uow: SqlUnitOfWork, phone: str, now: datetime) -> tuple[str, ...]:
+        """Why a caller's number is flagged for domestic abuse on the records, if it is: the
+        active DA markers (by label; a restricted one as "restricted marker") of its owners."""
+        flags = []
+        for row in uow.intel.markers_by_phone(phone):
+            kind = self.policy.markers.get(row["kind"])
+            if kind and kind.domestic_abuse and is_active(row["valid_from"], row["valid_to"], now.date()):
+                flags.append(f"on record: {'restricted marker' if kind.restricted else kind.label}")
+        return tuple(dict.fromkeys(flags))
+
     def raises(self, uow: SqlUnitOfWork, incident_id: str, now: datetime) -> tuple[Raise, ...]:
         """The factor levels implied by the active markers of the people attached to an incident.
 

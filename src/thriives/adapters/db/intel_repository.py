@@ -221,6 +221,14 @@ class IntelRepository:
         rows = self._c.execute(_MARKERS, {"ids": list(person_ids), "places": list(address_ids)})
         return [dict(row) for row in rows.mappings()]
 
+    def markers_by_phone(self, number: str) -> list[dict[str, Any]]:
+        """The markers on the people who have this number (at most 50 people read)."""
+        owners = select(phones.c.person_id).where(phones.c.number == number).limit(50)
+        query = (
+            select(markers).where(markers.c.person_id.in_(owners.scalar_subquery())).order_by(markers.c.id)
+        )
+        return [dict(row) for row in self._c.execute(query).mappings()]
+
     def marker(self, marker_id: int) -> dict[str, Any] | None:
         row = self._c.execute(select(markers).where(markers.c.id == marker_id)).mappings().first()
         return dict(row) if row else None
