@@ -111,3 +111,18 @@ def test_the_likely_person_is_named_only_when_the_record_says_so(
 ) -> None:
     best = likely(matches, BANDS)
     assert (best.person_id if best else None) == expected
+
+
+def test_a_sound_alike_spelt_closer_ranks_first() -> None:
+    query = parse_query(TODAY, name="Jon Smyth")
+    ranked = rank(query, [JANE, JOHN], BANDS, 10)  # Jon, John and Jane all sound "jn"
+    assert [m.person_id for m in ranked] == [1, 2]
+    assert ranked[0].score > ranked[1].score
+
+
+def test_a_middle_name_matches_with_a_little_less_weight() -> None:
+    person = PersonFacts(3, (Name(("anne", "margaret"), "jones"),), None)
+    first = score(parse_query(TODAY, name="Anne Jones"), person, BANDS)
+    middle = score(parse_query(TODAY, name="Margaret Jones"), person, BANDS)
+    assert first.score - middle.score == 0.5
+    assert "middle name" in middle.fields[0].detail

@@ -40,7 +40,7 @@ class Address:
     def line(self) -> str:
         """One comparable line: "flat 2 14 high street thornbury TH1 2AB"."""
         parts = [f"flat {self.flat}" if self.flat else "", self.number or "", self.street, self.town]
-        return " ".join(p for p in parts if p) + (f" {self.postcode}" if self.postcode else "")
+        return " ".join(p for p in (*parts, self.postcode or "") if p)
 
 
 def parse_address(raw: str, field: str = "address") -> Address:

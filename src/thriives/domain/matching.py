@@ -178,16 +178,30 @@ def compare_word(heard: str, recorded: str, nicknames: bool) -> str:
     return "different"
 
 
+def _points(table: dict[str, float], how: str, heard: str, recorded: str) -> float:
+    """Points for an agreement; a phonetic one spelt far apart (Jon and Jane) counts less
+    than one spelt close (Jon and John), so the closer spelling ranks first."""
+    if how == "phonetic" and osa_distance(heard, recorded, 1) > 1:
+        return table[how] - 0.5
+    return table[how]
+
+
 def _name_points(query: Name, name: Name) -> tuple[float, str]:
     surname_how = compare_word(query.surname, name.surname, nicknames=False)
     surname_how = "different" if surname_how == "initial" else surname_how
-    points = SURNAME[surname_how]
+    points = _points(SURNAME, surname_how, query.surname, name.surname)
     words = [f"surname {surname_how}"]
     if query.forenames and name.forenames:
-        hows = [compare_word(query.forenames[0], given, nicknames=True) for given in name.forenames[:2]]
-        best = max(hows, key=lambda how: FORENAME[how])
-        points += FORENAME[best] - (0.5 if hows.index(best) > 0 else 0.0)  # a middle name
-        words.append(f"forename {best}" + (" (middle name)" if hows.index(best) > 0 else ""))
+        given = name.forenames[:2]
+        hows = [compare_word(query.forenames[0], word, nicknames=True) for word in given]
+        scored = [
+            _points(FORENAME, how, query.forenames[0], word) for how, word in zip(hows, given, strict=True)
+        ]
+        scored = [points - (0.5 if i > 0 else 0.0) for i, points in enumerate(scored)]  # a middle name
+        at = max(range(len(hows)), key=lambda i: (scored[i], -i))
+        best = hows[at]
+        points += scored[at]
+        words.append(f"forename {best}" + (" (middle name)" if at > 0 else ""))
     return points, ", ".join(words)
 
 

@@ -12,7 +12,16 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
-from thriives.adapters.web import api, assessment_api, assessment_pages, live, pages, problems
+from thriives.adapters.web import (
+    api,
+    assessment_api,
+    assessment_pages,
+    intel_api,
+    intel_pages,
+    live,
+    pages,
+    problems,
+)
 from thriives.adapters.web.feed import store_feed
 from thriives.adapters.web.identity import LoginRequired
 from thriives.bootstrap import Container
@@ -66,8 +75,10 @@ def create_app(container: Container) -> FastAPI:
 
     app.include_router(api.router)
     app.include_router(assessment_api.router)
+    app.include_router(intel_api.router)
     app.include_router(live.router)
     app.include_router(pages.router)
     app.include_router(assessment_pages.router)
+    app.include_router(intel_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
