@@ -3,8 +3,9 @@
 A search runs in two steps, both here and both pure:
 
 1. **Blocking keys.** ``person_keys`` lists short keys for a person (phonetic name pair,
-   surname with one letter left out plus forename initial, date of birth, postcode, street
-   and number, phone, registration); ``query_keys`` lists the keys a query could share with
+   surname with one letter left out plus forename initial, date of birth, surname sound
+   with birth year and with birth day and month, postcode, street and number, phone,
+   registration); ``query_keys`` lists the keys a query could share with
    the person it means, allowing for swapped names and a swapped day and month. The store
    finds candidates by key, so a search never scans everyone.
 2. **Scoring.** ``score`` compares the query with one candidate field by field. Each field
@@ -79,8 +80,10 @@ class Bands:
         return "strong" if score >= self.strong_at else "possible" if score >= self.possible_at else "weak"
 
 
-# Key kinds and how much sharing one says before scoring (used to pick whom to score).
-KEY_WEIGHTS = {"n": 3, "s": 2, "o": 1, "d": 3, "p": 2, "a": 2, "t": 3, "v": 2}
+# Key kinds and how much sharing one says before scoring: the store ranks candidates by the
+# sum of the weights of the kinds of key they share (each kind once) to pick whom to score.
+KEY_WEIGHTS = {"n": 3, "s": 2, "o": 1, "d": 3, "y": 2, "m": 2, "p": 2, "a": 2, "t": 3, "v": 2}
+BROAD_KEYS = frozenset({"o", "s"})  # kinds many people share; the store reads fewer of each
 
 
 def key_id(key: str) -> int:
@@ -110,10 +113,19 @@ def _address_keys(address: Address) -> set[str]:
     return keys
 
 
+def _birth_keys(surname: str, born: date) -> set[str]:
+    """Surname sound with the year, and with the day and month: a date with one digit
+    wrong keeps one of the two, so a common name with a mistyped date is still found."""
+    sound = phonetic(surname)
+    return {f"y:{sound}:{born.year}", f"m:{sound}:{born.month:02d}{born.day:02d}"}
+
+
 def person_keys(person: PersonFacts) -> set[str]:
     keys: set[str] = set()
     for name in person.names:
         keys |= _name_keys(name.forenames[0] if name.forenames else None, name.surname)
+        if person.dob:
+            keys |= _birth_keys(name.surname, person.dob)
     if person.dob:
         keys.add(f"d:{person.dob.isoformat()}")
     for address in person.addresses:
@@ -137,13 +149,14 @@ def query_keys(query: Query) -> set[str]:
     if query.name:
         first = query.name.forenames[0] if query.name.forenames else None
         keys |= _name_keys(first, query.name.surname)
-        if first:
-            keys |= _name_keys(query.name.surname, first)  # said the other way round
+        if first:  # said the other way round: the phonetic keys only (a swap and a slip is rare)
+            keys |= {k for k in _name_keys(query.name.surname, first) if not k.startswith("s:")}
     if query.dob:
-        keys.add(f"d:{query.dob.isoformat()}")
-        swapped = swapped_day_month(query.dob)
-        if swapped:
-            keys.add(f"d:{swapped.isoformat()}")
+        days = [query.dob, *filter(None, [swapped_day_month(query.dob)])]
+        keys.update(f"d:{day.isoformat()}" for day in days)
+        if query.name:
+            for day in days:
+                keys |= _birth_keys(query.name.surname, day)
     if query.address:
         keys |= _address_keys(query.address)
     if query.phone:
@@ -181,9 +194,14 @@ def compare_word(heard: str, recorded: str, nicknames: bool) -> str:
 def _points(table: dict[str, float], how: str, heard: str, recorded: str) -> float:
     """Points for an agreement; a phonetic one spelt far apart (Jon and Jane) counts less
     than one spelt close (Jon and John), so the closer spelling ranks first."""
-    if how == "phonetic" and osa_distance(heard, recorded, 1) > 1:
+    if how == "phonetic" and not _spelt_close(heard, recorded):
         return table[how] - 0.5
     return table[how]
+
+
+@lru_cache(maxsize=262_144)
+def _spelt_close(heard: str, recorded: str) -> bool:
+    return osa_distance(heard, recorded, 1) <= 1
 
 
 def _name_points(query: Name, name: Name) -> tuple[float, str]:
@@ -316,9 +334,3 @@ def likely(matches: list[Match], bands: Bands) -> Match | None:
     if margin <= 0:
         return None
     return first if first.band == "strong" or margin >= bands.clear_margin else None
-
-
-def shortlist(hits: dict[int, set[str]], limit: int) -> list[int]:
-    """Whom to score: the people sharing the most telling keys with the query."""
-    ranked = sorted(hits, key=lambda pid: (-sum(KEY_WEIGHTS[k] for k in hits[pid]), pid))
-    return ranked[:limit]

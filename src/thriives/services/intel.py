@@ -22,7 +22,7 @@ from thriives.domain.intel import (
     visible,
 )
 from thriives.domain.intel_policy import IntelPolicy
-from thriives.domain.matching import Match, Query, likely, query_keys, rank, shortlist
+from thriives.domain.matching import Match, Query, likely, query_keys, rank
 
 TERMS = ("name", "date_of_birth", "phone", "address", "postcode", "registration")
 
@@ -32,8 +32,8 @@ class SearchResult:
     search_id: int
     query: Query
     matches: list[dict[str, Any]]  # best first: person, explanation, markers, history
-    considered: int  # how many people shared a key with the query
-    capped: bool  # a key matched more people than are read: add a term to narrow it
+    considered: int  # how many people shared a key with the query (each key read up to per_key)
+    capped: bool  # so many share these terms that some were not read: add a term to narrow it
     likely: int | None  # the person id to put first as "likely the person", if any
 
 
@@ -75,8 +75,8 @@ class IntelService:
         keys = query_keys(query)
         with self._uow() as uow:
             incident = uow.incidents.require(reference) if reference else None
-            hits, capped = uow.intel.candidates(keys, self.policy.per_key)
-            facts = uow.intel.facts(shortlist(hits, self.policy.shortlist))
+            ids, considered = uow.intel.shortlist(keys, self.policy.per_key, self.policy.shortlist)
+            facts = uow.intel.facts(ids)
             matches = rank(query, facts, self.policy.bands, self.policy.shown)
             shown = self._describe(uow, actor, matches, now)
         best = likely(matches, self.policy.bands)
@@ -115,7 +115,8 @@ class IntelService:
                     incident["id"],
                 )
             uow.commit()
-        return SearchResult(search_id, query, shown, len(hits), capped, best.person_id if best else None)
+        broad = considered >= self.policy.per_key
+        return SearchResult(search_id, query, shown, considered, broad, best.person_id if best else None)
 
     def _describe(
         self, uow: SqlUnitOfWork, actor: Actor, matches: list[Match], now: datetime

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from thriives.adapters.db.intel_tables import (
@@ -27,14 +27,11 @@ from thriives.adapters.db.intel_tables import (
 from thriives.adapters.db.tables import dash_assessments, incidents
 from thriives.domain.addresses import Address
 from thriives.domain.intel import HistoryLine
-from thriives.domain.matching import Name, PersonFacts, key_id
+from thriives.domain.matching import BROAD_KEYS, KEY_WEIGHTS, Name, PersonFacts, key_id
 from thriives.domain.names import name_words
 
 # Statements built once; lists of ids go in as expanding parameters, so each is compiled once.
 _IDS = bindparam("ids", expanding=True)
-_BY_KEY = (
-    select(search_keys.c.person_id).where(search_keys.c.key == bindparam("key")).limit(bindparam("limit"))
-)
 _PEOPLE = select(people).where(people.c.id.in_(_IDS))
 _ALIASES = select(aliases).where(aliases.c.person_id.in_(_IDS))
 _PHONES = select(phones).where(phones.c.person_id.in_(_IDS))
@@ -147,18 +144,35 @@ class IntelRepository:
 
     # -- searching -----------------------------------------------------------------------
 
-    def candidates(self, keys: Iterable[str], per_key: int) -> tuple[dict[int, set[str]], bool]:
-        """Who shares each key, at most ``per_key`` people a key: person id -> key kinds, and
-        whether any key had more people than that (the search should be narrowed)."""
-        hits: dict[int, set[str]] = defaultdict(set)
-        capped = False
-        for key in sorted(keys):
+    def shortlist(self, keys: Iterable[str], per_key: int, limit: int) -> tuple[list[int], int]:
+        """The people sharing the most telling keys with a query, best first, and how many
+        people shared any key. One statement, so only the shortlist comes back:
+        1. each key's people are read, at most ``per_key`` of them, and at most a fifth of
+           that for the broadest kinds (a surname's sound, a surname with a letter left
+           out), whose people also come in by a narrower key when they are the one meant;
+        2. sharing a key is worth its kind's weight (``KEY_WEIGHTS``), each kind once;
+        3. the weights are added up and the people ranked by them."""
+        ordered = sorted(keys)
+        if not ordered:
+            return [], 0
+        parts = []
+        values: dict[str, Any] = {"per_key": per_key, "broad": max(per_key // 5, 1), "limit": limit}
+        for index, key in enumerate(ordered):
             kind = key.split(":", 1)[0]
-            rows = self._c.execute(_BY_KEY, {"key": key_id(key), "limit": per_key}).all()
-            capped = capped or len(rows) >= per_key
-            for (person_id,) in rows:
-                hits[int(person_id)].add(kind)
-        return hits, capped
+            cap = "broad" if kind in BROAD_KEYS else "per_key"
+            parts.append(
+                f"SELECT person_id, '{kind}' AS kind, {KEY_WEIGHTS[kind]} AS w FROM "
+                f"(SELECT person_id FROM search_keys WHERE key = :k{index} LIMIT :{cap}) AS q{index}"
+            )
+            values[f"k{index}"] = key_id(key)
+        statement = text(
+            "SELECT person_id, SUM(w) AS weight, COUNT(*) OVER () AS considered FROM ("
+            "SELECT person_id, kind, MAX(w) AS w FROM (" + " UNION ALL ".join(parts) + ") AS hits "
+            "GROUP BY person_id, kind) AS per_kind "
+            "GROUP BY person_id ORDER BY weight DESC, person_id LIMIT :limit"
+        )
+        rows = self._c.execute(statement, values).all()
+        return [int(row[0]) for row in rows], int(rows[0][2]) if rows else 0
 
     def facts(self, person_ids: Sequence[int]) -> list[PersonFacts]:
         """What matching needs to know about each of these people (in the order given)."""
