@@ -9,11 +9,17 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from thriives.adapters.cli.import_command import import_files
 from thriives.adapters.db.migrate import upgrade
 from thriives.bootstrap import Container, build
 from thriives.domain.accounts import Role
 from thriives.domain.errors import DomainError
-from thriives.policy.loading import PolicyError, load_assessment_policy, load_category_policy
+from thriives.policy.loading import (
+    PolicyError,
+    load_assessment_policy,
+    load_category_policy,
+    load_intel_policy,
+)
 from thriives.settings import Settings
 
 app = typer.Typer(help="thriives: control-room and public-protection system", no_args_is_help=True)
@@ -23,6 +29,7 @@ policy_app = typer.Typer(help="Force policy files", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 app.add_typer(policy_app, name="policy")
+app.command("import")(import_files)
 console = Console(stderr=True)
 
 
@@ -84,6 +91,7 @@ def serve(
 def demo(
     seed: int = typer.Option(2016, help="Seed of the fictional force: same seed, same force"),
     incidents: int = typer.Option(52_000, min=0, help="Past incidents over the last twelve months"),
+    people: int = typer.Option(20_000, min=0, help="People on the legacy intelligence records"),
     serve_after: bool = typer.Option(True, "--serve/--no-serve", help="Start the server afterwards"),
 ) -> None:
     """Set up the fictional demo force (once) and serve thriives in demo mode."""
@@ -106,12 +114,19 @@ def demo(
             TimeElapsedColumn(),
             console=console,
         ) as progress:
-            task = progress.add_task("seed", total=incidents)
+            task = progress.add_task("seed", total=incidents + people)
 
             def advance(done: int, total: int) -> None:
                 progress.update(task, completed=done, total=total)
 
-            seed_demo(container, seed=seed, as_of=datetime.now(UTC), incidents=incidents, progress=advance)
+            seed_demo(
+                container,
+                seed=seed,
+                as_of=datetime.now(UTC),
+                incidents=incidents,
+                progress=advance,
+                people=people,
+            )
         console.print(
             "demo users: handler, dispatcher, supervisor, protection, analyst, admin; password: thriives-demo"
         )
@@ -181,6 +196,7 @@ def policy_check(directory: Path = typer.Argument(None, help="Policy folder (def
     try:
         policy = load_category_policy(directory)
         assessment = load_assessment_policy(directory, policy)
+        intel = load_intel_policy(directory, assessment)
     except PolicyError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(2) from error
@@ -194,6 +210,8 @@ def policy_check(directory: Path = typer.Argument(None, help="Policy folder (def
         f"{len(assessment.grades)} grades, {len(assessment.dash_questions)} DASH questions, "
         f"{len(assessment.advice)} advice prompts, {len(assessment.cues)} cues: OK"
     )
+    restricted = sum(1 for kind in intel.markers.values() if kind.restricted)
+    typer.echo(f"intelligence {intel.version}: {len(intel.markers)} markers ({restricted} restricted): OK")
 
 
 @app.command()
