@@ -84,6 +84,7 @@ class Bands:
 # sum of the weights of the kinds of key they share (each kind once) to pick whom to score.
 KEY_WEIGHTS = {"n": 3, "s": 2, "o": 1, "d": 3, "y": 2, "m": 2, "p": 2, "a": 2, "t": 3, "v": 2}
 BROAD_KEYS = frozenset({"o", "s"})  # kinds many people share; the store reads fewer of each
+NARROW_KEYS = frozenset({"d", "y", "m", "p", "a", "t", "v"})  # kinds few people share
 
 
 def key_id(key: str) -> int:

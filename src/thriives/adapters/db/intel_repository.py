@@ -27,7 +27,7 @@ from thriives.adapters.db.intel_tables import (
 from thriives.adapters.db.tables import dash_assessments, incidents
 from thriives.domain.addresses import Address
 from thriives.domain.intel import HistoryLine
-from thriives.domain.matching import BROAD_KEYS, KEY_WEIGHTS, Name, PersonFacts, key_id
+from thriives.domain.matching import BROAD_KEYS, KEY_WEIGHTS, NARROW_KEYS, Name, PersonFacts, key_id
 from thriives.domain.names import name_words
 
 # Statements built once; lists of ids go in as expanding parameters, so each is compiled once.
@@ -151,7 +151,9 @@ class IntelRepository:
            that for the broadest kinds (a surname's sound, a surname with a letter left
            out), whose people also come in by a narrower key when they are the one meant;
         2. sharing a key is worth its kind's weight (``KEY_WEIGHTS``), each kind once;
-        3. the weights are added up and the people ranked by them."""
+        3. people are ranked first by how many narrow kinds they share (``NARROW_KEYS``: a
+           date of birth, a postcode, a phone, ...; a common name's key may have had more
+           people than were read, a narrow key's seldom has), then by the weights added up."""
         ordered = sorted(keys)
         if not ordered:
             return [], 0
@@ -165,11 +167,13 @@ class IntelRepository:
                 f"(SELECT person_id FROM search_keys WHERE key = :k{index} LIMIT :{cap}) AS q{index}"
             )
             values[f"k{index}"] = key_id(key)
+        narrow = ", ".join(f"'{kind}'" for kind in sorted(NARROW_KEYS))
         statement = text(
-            "SELECT person_id, SUM(w) AS weight, COUNT(*) OVER () AS considered FROM ("
+            "SELECT person_id, SUM(w) AS weight, COUNT(*) OVER () AS considered,"
+            f" SUM(CASE WHEN kind IN ({narrow}) THEN 1 ELSE 0 END) AS narrow FROM ("
             "SELECT person_id, kind, MAX(w) AS w FROM (" + " UNION ALL ".join(parts) + ") AS hits "
             "GROUP BY person_id, kind) AS per_kind "
-            "GROUP BY person_id ORDER BY weight DESC, person_id LIMIT :limit"
+            "GROUP BY person_id ORDER BY narrow DESC, weight DESC, person_id LIMIT :limit"
         )
         rows = self._c.execute(statement, values).all()
         return [int(row[0]) for row in rows], int(rows[0][2]) if rows else 0
