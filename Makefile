@@ -1,5 +1,5 @@
 # The two commands of the README, and a few more for developers.
-.PHONY: run test lint bench
+.PHONY: run test lint bench bench-scale
 
 run:  ## set up and start thriives on SQLite with the fictional demo force
 	scripts/ensure-uv
@@ -17,3 +17,7 @@ bench:
 	scripts/uv run --frozen python bench/open_incidents.py
 	scripts/uv run --frozen python bench/save_assessments.py
 	scripts/uv run --frozen python bench/grading_pure.py
+	scripts/uv run --frozen python bench/intel_search_quality.py
+
+bench-scale:  ## call-time search at 1,000,000 people on both stores (the first run builds them: long)
+	scripts/uv run --frozen python bench/intel_search_scale.py
