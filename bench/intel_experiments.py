@@ -11,7 +11,7 @@ verdict. Join names with "+" to try several together (``broad-keys-last+two-proc
   (surname alone, and the surname-with-one-letter-left-out keys that catch typing slips)
   only when those found fewer people than the shortlist. At a million people a common
   surname's broad keys each hit their cap, so they are most of the rows read.
-- ``shortlist-25``: ``search.shortlist`` (policy data in ``intel.json``) 100 -> 25, so the
+- ``shortlist-half``: ``search.shortlist`` (policy data in ``intel.json``) halved, so the
   facts of fewer candidates are read and scored. Watch the top-match share: it can cost.
 - ``sqlite-mmap``: SQLite reads the file through a memory map (``PRAGMA mmap_size``)
   instead of a read call per page into a 2 MiB cache per connection.
@@ -45,8 +45,9 @@ MMAP_BYTES = 4 * 2**30
 
 
 @contextmanager
-def shorter_shortlist(container: Container, size: int = 25) -> Iterator[str]:
+def shorter_shortlist(container: Container) -> Iterator[str]:
     policy = container.intel.policy
+    size = max(1, policy.shortlist // 2)
     container.intel.policy = replace(policy, shortlist=size)
     try:
         yield f"policy search.shortlist {policy.shortlist} -> {size}"
@@ -105,7 +106,7 @@ def two_processes(_container: Container) -> Iterator[str]:
 
 EXPERIMENTS: dict[str, Callable[[Container], Any]] = {
     "broad-keys-last": broad_keys_last,
-    "shortlist-25": shorter_shortlist,
+    "shortlist-half": shorter_shortlist,
     "sqlite-mmap": sqlite_mmap,
     "two-processes": two_processes,
 }

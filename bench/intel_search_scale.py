@@ -77,6 +77,29 @@ def measure_search(
     return run
 
 
+def searcher(container: Container) -> Actor:
+    """A call handler to search as (added to the fresh copy of the store)."""
+    now = datetime.now(UTC)
+    user_id = container.accounts.add_user(
+        USERNAME, "Bench Searcher", Role.CALL_HANDLER, "a-long-password-123", now
+    )
+    return Actor(user_id, USERNAME, Role.CALL_HANDLER, "Bench Searcher")
+
+
+def measure_ceilings(
+    container: Container, people: int, args: argparse.Namespace, name: str
+) -> dict[str, Run]:
+    """The floor of a read and of a write, same store, same threads, same unit of work."""
+    ceilings = {}
+    for label, work in (
+        ("pk read", pk_read(container, people, args.seed)),
+        ("1-row insert", one_row_insert(container)),
+    ):
+        progress(f"{name}: ceiling {label}: {args.concurrency} threads, {args.ceiling_duration:g} s ...")
+        ceilings[label] = run_threads(label, work, args.concurrency, 2.0, args.ceiling_duration)
+    return ceilings
+
+
 def bench_store(name: str, plan: Plan, args: argparse.Namespace, code: dict[str, Any]) -> StoreResult:
     warn_if_busy()
     load_average = os.getloadavg()
@@ -92,23 +115,10 @@ def bench_store(name: str, plan: Plan, args: argparse.Namespace, code: dict[str,
             progress(
                 f"{name}: {db_bytes / 2**30:.2f} GiB on disk (sized in {time.perf_counter() - started:.0f} s)"
             )
-            now = datetime.now(UTC)
-            user_id = container.accounts.add_user(
-                USERNAME, "Bench Searcher", Role.CALL_HANDLER, "a-long-password-123", now
-            )
-            actor = Actor(user_id, USERNAME, Role.CALL_HANDLER, "Bench Searcher")
-            cases = prepared.cases
+            actor, cases = searcher(container), prepared.cases
             search = measure_search(container, actor, cases, args, name)
             memory = server_memory(container.engine)
-            ceilings = {}
-            for label, work in (
-                ("pk read", pk_read(container, prepared.counts["people"], args.seed)),
-                ("1-row insert", one_row_insert(container)),
-            ):
-                progress(
-                    f"{name}: ceiling {label}: {args.concurrency} threads, {args.ceiling_duration:g} s ..."
-                )
-                ceilings[label] = run_threads(label, work, args.concurrency, 2.0, args.ceiling_duration)
+            ceilings = measure_ceilings(container, prepared.counts["people"], args, name)
             progress(f"{name}: one search at a time, steps timed ({args.breakdown} searches) ...")
             steps = breakdown(container, actor, cases[-args.breakdown :])
             entries, findings = verify_audit(container.uow)

@@ -19,8 +19,9 @@ scoring or to the queries of a search does not, as it does not change the rows.
   ``VACUUM ANALYZE``.
 
 A build runs in a child process (spawned), so its memory does not count in the bench
-process's peak. The searches of a seed are also cached (``<name>-queries.json``); a store
-built later from the same seed must produce the same ones, which checks determinism.
+process's peak. The searches of a seed are also cached (``<name>-queries.json``); those a
+second store's build samples are compared with them, and the report says whether they match
+(a check that the generator is deterministic).
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ TODAY = date(2026, 11, 26)
         ("Smyth, Jon Paul", ("jon", "paul"), "smyth"),
         ("Mrs Margaret O'Brien", ("margaret",), "obrien"),
         ("Smith", (), "smith"),
+        ("A Brackmore", ("a",), "brackmore"),
     ],
 )
 def test_a_name_is_read_as_forenames_and_a_surname(
@@ -29,7 +30,7 @@ def test_a_name_is_read_as_forenames_and_a_surname(
     assert (name.forenames, name.surname) == (forenames, surname)
 
 
-@pytest.mark.parametrize("typed", ["Mr", "unknown", "Mr Unknown", "123", "x" * 201])
+@pytest.mark.parametrize("typed", ["Mr", "unknown", "Mr Unknown", "123", "N/A", "x" * 201])
 def test_a_name_with_no_name_in_it_is_refused(typed: str) -> None:
     with pytest.raises(DomainError) as refused:
         parse_name(typed)
@@ -53,6 +54,12 @@ def test_a_bad_date_of_birth_is_refused(typed: str) -> None:
 def test_a_search_needs_at_least_one_term() -> None:
     with pytest.raises(DomainError):
         parse_query(TODAY, name=" ", phone="")
+
+
+def test_a_house_number_with_a_postcode_is_an_address() -> None:
+    query = parse_query(TODAY, address="26", postcode="TH24 3UA")
+    assert query.address is not None
+    assert (query.address.number, query.address.postcode) == ("26", "TH24 3UA")
 
 
 def test_a_postcode_and_an_address_combine() -> None:

@@ -47,7 +47,7 @@ def parse_name(raw: str, field: str = "name") -> Name:
         words = given
     else:
         words = name_words(raw)
-    if not words:
+    if not words or all(len(word) == 1 for word in words):  # "N/A", "A.N."
         raise DomainError("holds no name: only titles, initials or words like 'unknown'", field)
     return Name(tuple(words[:-1][:4]), words[-1])
 
@@ -101,7 +101,9 @@ def parse_query(
         parsed_postcode = normalise_postcode(given["postcode"])
         if parsed_postcode is None:
             raise DomainError("is not a UK postcode (e.g. TH1 2AB)", "postcode")
-    place: Address | None = parse_address(given["address"]) if "address" in given else None
+    place: Address | None = None
+    if "address" in given:  # a house number alone is an address when the postcode is given
+        place = parse_address(f"{given['address']} {parsed_postcode or ''}".strip())
     if parsed_postcode:
         place = (
             Address(place.flat, place.number, place.street, place.town, parsed_postcode)

@@ -19,7 +19,7 @@ from thriives.domain.nicknames import NICKNAMES
 STOP_WORDS = frozenset(
     {
         "mr", "mrs", "ms", "miss", "mx", "dr", "sir", "dame", "rev", "prof", "lord", "lady",
-        "the", "and", "of", "unknown", "unk", "na", "n", "a", "nk", "none", "anon",
+        "the", "and", "of", "unknown", "unk", "na", "nk", "none", "anon",
         "anonymous", "caller", "male", "female", "person", "tbc", "not", "known", "given",
     }
 )  # fmt: skip
