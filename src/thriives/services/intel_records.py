@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
+from thriives.adapters.db import intel_import_writer
 from thriives.adapters.db.intel_tables import (
     addresses,
     aliases,
@@ -27,7 +28,6 @@ from thriives.adapters.db.intel_tables import (
 )
 from thriives.adapters.db.uow import SqlUnitOfWork
 from thriives.domain.addresses import parse_address
-from thriives.domain.matching import person_keys
 
 
 def save_person(
@@ -126,8 +126,6 @@ def link_past(uow: SqlUnitOfWork, person_id: int, past_incident_id: int, role: s
 
 
 def rekey(uow: SqlUnitOfWork, person_ids: Iterable[int]) -> None:
-    """Add the search keys of these people as their records now stand."""
-    ids = sorted(set(person_ids))
-    for start in range(0, len(ids), 500):
-        for facts in uow.intel.facts(ids[start : start + 500]):
-            uow.intel.add_keys(facts.person_id, person_keys(facts))
+    """Add the search keys of these people as their records now stand (in batches, as an
+    import does)."""
+    intel_import_writer.rekey(uow, set(person_ids), lambda stage, done, total: None)

@@ -269,7 +269,7 @@ def _link(record: Record, ids: Resolved) -> tuple[Any, ...]:
 
 
 def rekey(uow: SqlUnitOfWork, person_ids: set[int], progress: Progress) -> None:
-    """``intel_records.rekey`` for a whole file: keys are computed a batch of people at a
+    """Add the search keys of these people: keys are computed a batch of people at a
     time and inserted in big sorted batches (they are random 64-bit numbers, and in key
     order they touch far fewer index pages), as plain parameters, not one person at a time."""
     ids = sorted(person_ids)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import Connection, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from thriives.adapters.db.intel_tables import (
@@ -20,7 +20,6 @@ from thriives.adapters.db.intel_tables import (
     people,
     person_addresses,
     phones,
-    search_keys,
     searches,
     vehicles,
 )
@@ -114,16 +113,6 @@ class IntelRepository:
             return int(self._c.execute(insert(table).values(**row)).inserted_primary_key[0])
         self._c.execute(update(table).where(table.c.id == existing).values(**row))
         return int(existing)
-
-    def add_keys(self, person_id: int, keys: Iterable[str]) -> None:
-        self.insert_ignore(search_keys, [{"key": key_id(k), "person_id": person_id} for k in keys])
-
-    def drop_keys(self, person_id: int, keys: Iterable[str]) -> None:
-        ids = [key_id(k) for k in keys]
-        if ids:
-            self._c.execute(
-                delete(search_keys).where(search_keys.c.person_id == person_id, search_keys.c.key.in_(ids))
-            )
 
     def record_search(self, row: dict[str, Any]) -> int:
         return int(self._c.execute(insert(searches).values(**row)).inserted_primary_key[0])
