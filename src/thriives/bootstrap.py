@@ -18,11 +18,20 @@ from thriives.adapters.db.uow import UnitOfWorkFactory
 from thriives.domain.accounts import LockoutPolicy
 from thriives.domain.assessment_policy import AssessmentPolicy
 from thriives.domain.categories import CategoryPolicy
-from thriives.policy.loading import load_assessment_policy, load_category_policy, load_intel_policy
+from thriives.policy.loading import (
+    load_assessment_policy,
+    load_category_policy,
+    load_dispatch_policy,
+    load_intel_policy,
+)
 from thriives.services.accounts import AccountService
 from thriives.services.assessments import AssessmentService
+from thriives.services.clocks import Clocks
+from thriives.services.deadlines import DeadlineService
+from thriives.services.dispatch import DispatchService
 from thriives.services.incidents import IncidentService
 from thriives.services.intel import IntelService
+from thriives.services.reassessments import ReassessmentService
 from thriives.settings import Settings
 
 Clock = Callable[[], datetime]
@@ -43,6 +52,9 @@ class Container:
     incidents: IncidentService
     assessments: AssessmentService
     intel: IntelService
+    dispatch: DispatchService
+    reassessments: ReassessmentService
+    deadlines: DeadlineService
     clock: Clock = field(default=utc_now)
 
     def close(self) -> None:
@@ -69,7 +81,9 @@ def build(settings: Settings | None = None, clock: Clock = utc_now) -> Container
     )
     intel_policy = load_intel_policy(settings.policy_dir, assessment_policy)
     intel = IntelService(uow, intel_policy)
-    assessments = AssessmentService(uow, policy, assessment_policy, intel)
+    dispatch_policy = load_dispatch_policy(settings.policy_dir, assessment_policy, policy)
+    clocks = Clocks(assessment_policy, dispatch_policy)
+    assessments = AssessmentService(uow, policy, assessment_policy, intel, clocks)
     return Container(
         settings,
         engine,
@@ -80,5 +94,8 @@ def build(settings: Settings | None = None, clock: Clock = utc_now) -> Container
         incidents,
         assessments,
         intel,
+        DispatchService(uow, assessment_policy, dispatch_policy, clocks),
+        ReassessmentService(uow, clocks, settings.force_timezone),
+        DeadlineService(uow, clocks),
         clock,
     )

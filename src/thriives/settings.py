@@ -36,6 +36,13 @@ class Settings(BaseSettings):
     token_cache_seconds: float = Field(
         5.0, ge=0, le=300, description="Seconds a bearer token's identity is remembered per process"
     )
+    worker_in_process: bool = Field(
+        True,
+        description="Run the deadline worker inside the web server (set false when running thriives worker)",
+    )
+    worker_poll_seconds: float = Field(
+        0.2, gt=0, le=5, description="Longest the deadline worker sleeps before looking for due deadlines"
+    )
     argon2_time_cost: int = Field(3, ge=1, description="argon2 time cost for password hashes")
     argon2_memory_kib: int = Field(65536, ge=64, description="argon2 memory cost (KiB) for password hashes")
 

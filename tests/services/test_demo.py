@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 import thriives.services.demo as demo
 from tests.conftest import FakeClock, People
+from thriives.adapters.db.dispatch_tables import appointment_slots
 from thriives.adapters.db.tables import audit_log, events, incidents, units, users
 from thriives.bootstrap import Container
 from thriives.domain.accounts import Role
@@ -48,7 +49,9 @@ def test_seeding_fills_an_empty_store_in_batches(
     assert count(container, units) == result.units == len(build_force(SEED).units)
     live = len(demo.LIVE_CALLS)
     assert count(container, incidents) == result.incidents == SMALL + live
-    assert count(container, events) == result.events == 2 * SMALL + live
+    slots = count(container, appointment_slots)
+    assert slots > 0
+    assert count(container, events) == result.events == 2 * SMALL + live + slots
     with container.uow() as uow:
         demo_users = uow.users.all()
         statuses = uow.connection.execute(select(incidents.c.status).distinct()).scalars().all()
@@ -61,7 +64,11 @@ def test_seeding_fills_an_empty_store_in_batches(
     )
     assert all(u["is_demo"] for u in demo_users)
     assert sorted(statuses) == ["closed", "open"]  # history closed; the live calls open
-    assert dict(kinds) == {"incident.opened": SMALL + live, "incident.closed": SMALL}
+    assert dict(kinds) == {
+        "incident.opened": SMALL + live,
+        "incident.closed": SMALL,
+        "appointment.slot_opened": slots,
+    }
     assert imports == 5  # four batches of incidents, one of intelligence records
 
 

@@ -33,6 +33,10 @@ class Permission(StrEnum):
     SEARCH_INTEL = "search_intel"
     VIEW_RESTRICTED_INTEL = "view_restricted_intel"  # see restricted markers; open them with a reason
     IMPORT_INTEL = "import_intel"
+    DISPATCH = "dispatch"  # assign units, move units, take units away
+    REASSESS = "reassess"  # carry out a delayed-attendance reassessment task
+    BOOK_APPOINTMENT = "book_appointment"
+    MANAGE_SLOTS = "manage_slots"  # open appointment slots and set their capacity
 
 
 _P = Permission
@@ -46,6 +50,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.CLOSE_INCIDENT,
             _P.ASSESS_INCIDENT,
             _P.SEARCH_INTEL,
+            _P.REASSESS,
+            _P.BOOK_APPOINTMENT,
         }
     ),
     Role.DISPATCHER: frozenset(
@@ -57,6 +63,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.CLOSE_INCIDENT,
             _P.ASSESS_INCIDENT,
             _P.SEARCH_INTEL,
+            _P.DISPATCH,
+            _P.REASSESS,
+            _P.BOOK_APPOINTMENT,
         }
     ),
     Role.SUPERVISOR: frozenset(
@@ -72,6 +81,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.MANAGE_AIDE_MEMOIRES,
             _P.SEARCH_INTEL,
             _P.VIEW_RESTRICTED_INTEL,
+            _P.DISPATCH,
+            _P.REASSESS,
+            _P.BOOK_APPOINTMENT,
+            _P.MANAGE_SLOTS,
         }
     ),
     Role.PUBLIC_PROTECTION: frozenset(

@@ -9,6 +9,7 @@ from typing import Any
 
 from thriives.domain.assessment_policy import FILES, AssessmentPolicy, parse_assessment_policy
 from thriives.domain.categories import CategoryPolicy, parse_category_policy
+from thriives.domain.dispatch_policy import DispatchPolicy, parse_dispatch_policy
 from thriives.domain.intel_policy import IntelPolicy, parse_intel_policy
 
 
@@ -69,5 +70,21 @@ def load_intel_policy(directory: Path | None, assessment: AssessmentPolicy) -> I
         raise PolicyError(f"{path}: line {error.lineno}: not valid JSON ({error.msg})") from error
     try:
         return parse_intel_policy(data, assessment, source=str(path))
+    except ValueError as error:
+        raise PolicyError(str(error)) from error
+
+
+def load_dispatch_policy(
+    directory: Path | None, assessment: AssessmentPolicy, categories: CategoryPolicy
+) -> DispatchPolicy:
+    path = (directory or default_policy_dir()) / "dispatch.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise PolicyError(f"{path}: file not found") from error
+    except json.JSONDecodeError as error:
+        raise PolicyError(f"{path}: line {error.lineno}: not valid JSON ({error.msg})") from error
+    try:
+        return parse_dispatch_policy(data, assessment, categories, source=str(path))
     except ValueError as error:
         raise PolicyError(str(error)) from error

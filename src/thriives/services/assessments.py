@@ -25,6 +25,7 @@ from thriives.domain.dash import DashResult, DashSubmission, score_dash
 from thriives.domain.errors import DomainError
 from thriives.domain.grading import is_domestic_abuse
 from thriives.domain.incidents import Status
+from thriives.services.clocks import Clocks
 from thriives.services.intel import IntelService
 
 HISTORY_WINDOW = timedelta(days=365)
@@ -46,11 +47,13 @@ class AssessmentService:
         categories: CategoryPolicy,
         policy: AssessmentPolicy,
         intel: IntelService | None = None,
+        clocks: Clocks | None = None,
     ) -> None:
         self._uow = uow
         self.categories = categories
         self.policy = policy
         self.intel = intel
+        self.clocks = clocks
 
     def facts(
         self, uow: SqlUnitOfWork, incident: dict[str, Any], now: datetime
@@ -149,9 +152,14 @@ class AssessmentService:
         if incident["status"] == Status.OPEN.value:
             changes["status"] = Status.GRADED.value
         with self._uow(write=True) as uow:
+            if self.clocks is not None and not incident.get("area"):
+                changes["area"] = self.clocks.area(uow, incident)[0]
             # The guarded update locks the incident and proves it is still as it was read.
             if not uow.incidents.update(incident["id"], incident["version"], changes):
                 return None
+            if self.clocks is not None and incident["grade"] != evaluation.final_grade:
+                # A new or changed grade (re)starts the attendance clock against its target.
+                self.clocks.restart(uow, incident | changes, now)
             version = uow.assessments.next_version(incident["id"])
             uow.assessments.add(
                 _assessment_row(

@@ -44,7 +44,7 @@ from thriives.domain.audit_chain import Operation
 from thriives.domain.categories import CategoryPolicy
 from thriives.domain.demo_force import DemoForce, build_force
 from thriives.domain.demo_history import PastIncident, PolicyCodes, build_history
-from thriives.domain.errors import Conflict
+from thriives.domain.errors import Conflict, DomainError
 from thriives.domain.incidents import Channel, Contact, Status
 from thriives.domain.references import format_reference
 from thriives.services.demo_intel import seed_intel
@@ -128,7 +128,8 @@ def seed_demo(
     if progress is not None:
         progress(done + people, incidents + people)
     live = _open_live_calls(container, force, seed, as_of)
-    return DemoSeeded(len(DEMO_USERS), len(force.units), done + live, 2 * done + live, on_record)
+    slots = _open_appointment_slots(container, force, as_of)
+    return DemoSeeded(len(DEMO_USERS), len(force.units), done + live, 2 * done + live + slots, on_record)
 
 
 # Live calls on the queue when the demo starts: (minutes ago, channel, category, qualifiers,
@@ -209,6 +210,34 @@ def _open_live_calls(container: Container, force: DemoForce, seed: int, as_of: d
     return len(LIVE_CALLS)
 
 
+SLOT_DAYS = 7
+SLOT_CAPACITY = 4
+
+
+def _open_appointment_slots(container: Container, force: DemoForce, as_of: datetime) -> int:
+    """Appointment capacity for each district and shift over the next week; how many opened
+    (each with its event)."""
+    opened = 0
+    with container.uow() as uow:
+        row = uow.users.by_username("supervisor")
+    assert row is not None
+    actor = Actor(row["id"], row["username"], Role(row["role"]), row["display_name"])
+    zone = ZoneInfo(container.settings.force_timezone)
+    today = max(as_of, container.clock()).astimezone(zone).date()
+    for offset in range(SLOT_DAYS):
+        day = today + timedelta(days=offset)
+        for district in force.districts:
+            for shift in container.reassessments.policy.shifts:
+                try:
+                    container.reassessments.open_slots(
+                        actor, district.code, day, shift, SLOT_CAPACITY, container.clock()
+                    )
+                    opened += 1
+                except DomainError:
+                    continue  # a shift already over today
+    return opened
+
+
 def policy_codes(policy: CategoryPolicy) -> PolicyCodes:
     return PolicyCodes(
         {code: category.chapter for code, category in policy.categories.items()},
@@ -229,6 +258,7 @@ def _require_empty(container: Container) -> None:
 
 
 def _insert_force(container: Container, force: DemoForce) -> None:
+    where = {s.code: (s.latitude, s.longitude) for s in force.stations}  # units start at their station
     with container.uow(write=True) as uow:
         connection = uow.connection
         connection.execute(
@@ -256,6 +286,9 @@ def _insert_force(container: Container, force: DemoForce) -> None:
                     "station_code": u.station_code,
                     "skills": list(u.skills),
                     "status": u.status,
+                    "latitude": where[u.station_code][0],
+                    "longitude": where[u.station_code][1],
+                    "version": 1,
                 }
                 for u in force.units
             ],

@@ -30,6 +30,9 @@ from thriives.domain.incidents import (
 )
 from thriives.domain.references import format_reference
 
+# Moves that belong to dispatch: they move a unit with the incident.
+UNIT_MOVES = frozenset({Status.DISPATCHED, Status.AT_SCENE})
+
 OPERATIONAL = "operational: incident handling"
 MAX_IDEMPOTENCY_KEY = 200
 
@@ -188,12 +191,20 @@ class IncidentService:
     ) -> dict[str, Any]:
         if target is Status.CLOSED:
             raise DomainError("close an incident with its closing category and reason", "status")
+        if target in UNIT_MOVES:
+            raise DomainError(
+                f"an incident becomes {target.value} when a unit is assigned, arrives or is taken away; "
+                "use the dispatch board",
+                "status",
+            )
         require(
             actor.role, Permission.REOPEN_INCIDENT if target is Status.OPEN else Permission.UPDATE_INCIDENT
         )
         with self._uow(write=True) as uow:
             incident = uow.incidents.require(reference, for_update=True)
             transition = find_transition(Status(incident["status"]), target)
+            if transition.name == "withdraw":
+                raise DomainError("to take a unit away, use the dispatch board (it needs a reason)", "status")
             text = require_reason(reason, transition.needs_reason)
             changes: dict[str, Any] = {"status": target.value, "updated_at": now}
             if target is Status.OPEN:
@@ -236,6 +247,12 @@ class IncidentService:
                     "a domestic-abuse incident needs a DASH record, or a reason why none could be completed",
                     "dash_exemption",
                 )
+            task = uow.dispatch.open_task(incident["id"])
+            if task is not None:
+                raise DomainError(
+                    f"reassessment task {task['id']} is still open; complete it before closing", "status"
+                )
+            self._release_on_close(uow, actor, incident, now)
             changes = {
                 "status": Status.CLOSED.value,
                 "closing_category": closing_category,
@@ -245,6 +262,31 @@ class IncidentService:
                 "dash_exemption": exemption,
             }
             return self._save(uow, actor, incident, changes, "incident.closed", text, now)
+
+    def _release_on_close(
+        self, uow: SqlUnitOfWork, actor: Actor, incident: dict[str, Any], now: datetime
+    ) -> None:
+        """Closing frees the unit that held the incident and stops all its clocks."""
+        unit = uow.dispatch.unit_holding(incident["id"])
+        if unit is not None:
+            assignment = uow.dispatch.current_assignment(incident["id"], unit["call_sign"])
+            if assignment:
+                uow.dispatch.update_assignment(assignment["id"], {"ended_at": now, "end_reason": "closed"})
+            changes = {"status": "available", "status_at": now, "incident_id": None}
+            if not uow.dispatch.update_unit(unit["call_sign"], unit["version"], changes):
+                raise Conflict(f"{unit['call_sign']} changed while you were closing; reload", "version")
+            uow.journal.event(
+                now,
+                actor.username,
+                "unit.status",
+                {"call_sign": unit["call_sign"], "before": unit["status"], "after": "available"},
+                incident["id"],
+            )
+        booked = uow.dispatch.booked_appointment(incident["id"])
+        if booked is not None:
+            uow.dispatch.end_appointment(booked["id"], "cancelled", now, "incident closed")
+            uow.dispatch.give_back_place(booked["slot_id"])
+        uow.dispatch.cancel_all_deadlines(incident["id"])
 
     def recategorise(
         self,

@@ -88,6 +88,32 @@ def serve(
 
 
 @app.command()
+def worker(
+    name: str = typer.Option("", help="Name recorded on each deadline it fires (default host:pid)"),
+) -> None:
+    """Fire deadlines (attendance clocks, reassessment escalations, reviews, appointments).
+
+    Run one or more beside the web server when THRIIVES_WORKER_IN_PROCESS=false. Stops on
+    Ctrl+C or SIGTERM; a deadline being fired when it stops is fired by the next worker.
+    """
+    import signal
+    import threading
+
+    from thriives.adapters.worker import run_worker
+
+    container = _container()
+    upgrade(container.engine)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    console.print("deadline worker running; Ctrl+C stops it")
+    try:
+        run_worker(container, stop, name or None)
+    finally:
+        container.close()
+
+
+@app.command()
 def demo(
     seed: int = typer.Option(2016, help="Seed of the fictional force: same seed, same force"),
     incidents: int = typer.Option(52_000, min=0, help="Past incidents over the last twelve months"),

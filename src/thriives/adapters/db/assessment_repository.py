@@ -33,6 +33,31 @@ class AssessmentRepository:
         latest = self._connection.execute(LATEST_VERSION, {"incident_id": incident_id}).scalar_one()
         return int(latest or 0) + 1
 
+    def latest(self, incident_id: str) -> dict[str, Any] | None:
+        row = self._connection.execute(
+            select(assessments)
+            .where(assessments.c.incident_id == incident_id)
+            .order_by(assessments.c.version.desc())
+            .limit(1)
+        ).first()
+        return dict(row._mapping) if row else None
+
+    def latest_levels(self, incident_ids: list[str]) -> dict[str, dict[str, str]]:
+        """The effective factor levels of each incident's latest assessment."""
+        if not incident_ids:
+            return {}
+        newest = (
+            select(assessments.c.incident_id, func.max(assessments.c.version).label("version"))
+            .where(assessments.c.incident_id.in_(incident_ids))
+            .group_by(assessments.c.incident_id)
+            .subquery()
+        )
+        query = select(assessments.c.incident_id, assessments.c.levels).join(
+            newest,
+            (newest.c.incident_id == assessments.c.incident_id) & (newest.c.version == assessments.c.version),
+        )
+        return {row.incident_id: dict(row.levels) for row in self._connection.execute(query)}
+
     def add(self, row: dict[str, Any]) -> None:
         self._connection.execute(INSERT_ASSESSMENT, row)
 

@@ -240,6 +240,17 @@ class IntelRepository:
         row = self._c.execute(select(markers).where(markers.c.id == marker_id)).mappings().first()
         return dict(row) if row else None
 
+    def postcode_centre(self, postcode: str) -> tuple[float, float] | None:
+        """The mean position of the recorded addresses with this postcode, if any have one."""
+        row = self._c.execute(
+            select(func.avg(addresses.c.latitude), func.avg(addresses.c.longitude)).where(
+                addresses.c.postcode == postcode, addresses.c.latitude.is_not(None)
+            )
+        ).first()
+        if row is None or row[0] is None:
+            return None
+        return float(row[0]), float(row[1])
+
     def history(
         self, person_ids: Sequence[int], since: datetime, limit: int = 50
     ) -> dict[int, list[HistoryLine]]:

@@ -125,6 +125,10 @@ incidents = Table(
     Column("grade", String(20), nullable=True),
     Column("graded_at", UtcDateTime, nullable=True),
     Column("dash_exemption", String(2000), nullable=True),  # why a DA incident closed without DASH
+    # Added by 0004: the area whose target applies, and the first dispatch and arrival.
+    Column("area", String(10), nullable=True),
+    Column("dispatched_at", UtcDateTime, nullable=True),
+    Column("arrived_at", UtcDateTime, nullable=True),
     Index("ix_incidents_status_received_at", "status", "received_at"),
     Index("ix_incidents_caller_phone", "caller_phone"),
 )
@@ -208,6 +212,14 @@ units = Table(
     Column("station_code", String(10), ForeignKey("stations.code"), nullable=False),
     Column("skills", JSON, nullable=False),
     Column("status", String(20), nullable=False),
+    # Added by 0004: where the unit is, what it holds (at most one incident; the unique
+    # index means no incident is ever held by two units), and a version for guarded updates.
+    Column("latitude", Float, nullable=True),
+    Column("longitude", Float, nullable=True),
+    Column("incident_id", String(36), ForeignKey("incidents.id"), nullable=True),
+    Column("status_at", UtcDateTime, nullable=True),
+    Column("version", Integer, nullable=False, server_default="1"),
+    Index("ix_units_incident_id", "incident_id", unique=True),
 )
 
 assessments = Table(
@@ -279,4 +291,5 @@ aide_memoires = Table(
 
 # The intelligence tables live in their own module (it imports this one) but share this
 # metadata: importing them here means whoever reads ``metadata`` sees the whole schema.
+from thriives.adapters.db import dispatch_tables as _dispatch_tables  # noqa: E402,F401
 from thriives.adapters.db import intel_tables as _intel_tables  # noqa: E402,F401

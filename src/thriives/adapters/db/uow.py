@@ -11,6 +11,7 @@ from types import TracebackType
 from sqlalchemy import Connection, Engine
 
 from thriives.adapters.db.assessment_repository import AssessmentRepository
+from thriives.adapters.db.dispatch_repository import DispatchRepository
 from thriives.adapters.db.engine import WRITE
 from thriives.adapters.db.intel_repository import IntelRepository
 from thriives.adapters.db.journal import Journal
@@ -54,6 +55,7 @@ class SqlUnitOfWork:
         self.users = UserRepository(connection)
         self.assessments = AssessmentRepository(connection)
         self.intel = IntelRepository(connection)
+        self.dispatch = DispatchRepository(connection)
         self.journal = Journal(connection)
         return self
 

@@ -24,6 +24,7 @@ from thriives.adapters.web import (
 )
 from thriives.adapters.web.feed import store_feed
 from thriives.adapters.web.identity import LoginRequired
+from thriives.adapters.worker import InProcessWorker
 from thriives.bootstrap import Container
 
 STATIC = Path(__file__).parent / "static"
@@ -31,11 +32,16 @@ STATIC = Path(__file__).parent / "static"
 
 def create_app(container: Container) -> FastAPI:
     feed = store_feed(container)
+    worker = InProcessWorker(container) if container.settings.worker_in_process else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if worker is not None:
+            worker.start()
         yield
         await feed.stop()
+        if worker is not None:
+            worker.stop()
 
     app = FastAPI(
         title="thriives",
