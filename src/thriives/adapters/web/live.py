@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from sse_starlette import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 
-from thriives.adapters.web.feed import EventFeed, sse_message
+from thriives.adapters.web.feed import EventFeed, board_message, sse_message
 from thriives.adapters.web.identity import Caller, api_caller, container_of
 from thriives.adapters.web.problems import problem_responses
 from thriives.domain.accounts import Permission, require
@@ -55,6 +55,39 @@ async def event_stream(
     async def frames() -> AsyncIterator[dict[str, Any]]:
         async for row in feed.stream(start):
             yield sse_message(row)
+
+    return EventSourceResponse(frames(), ping=15, send_timeout=30)
+
+
+@router.get(
+    "/board/stream",
+    responses={
+        200: {
+            "description": "text/event-stream of ``board`` frames, each a batch of events",
+            "content": {"text/event-stream": {}},
+        }
+    }
+    | problem_responses(401, 403, 422),
+)
+async def board_stream(
+    request: Request,
+    caller: Annotated[Caller, Depends(api_caller)],
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)] = None,
+    after: Annotated[int | None, Query(ge=0, le=2**62)] = None,
+) -> EventSourceResponse:
+    """The live board's stream: every event, batched per poll, resuming after
+    ``Last-Event-ID`` (or ``after``) with nothing lost. Each frame's data is
+    ``{"events": [{"id", "kind", "at", "reference", "status"}, ...]}``."""
+    require(caller.actor.role, Permission.VIEW_QUEUE)
+    start = after
+    if last_event_id is not None and last_event_id.isdigit():
+        start = int(last_event_id)
+    feed = feed_of(request)
+    await feed.start()
+
+    async def frames() -> AsyncIterator[dict[str, Any]]:
+        async for batch in feed.batches(start):
+            yield board_message(batch)
 
     return EventSourceResponse(frames(), ping=15, send_timeout=30)
 
