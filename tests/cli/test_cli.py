@@ -78,3 +78,18 @@ def test_policy_check_reads_the_intelligence_policy_and_names_a_bad_marker(tmp_p
     result = runner.invoke(app, ["policy", "check", str(tmp_path)])
     assert result.exit_code == 2
     assert "intel.json: markers[1].raises.intelligence: must be one of" in result.output
+
+
+def test_policy_check_reads_the_dispatch_policy_and_names_a_bad_shift(tmp_path: Path) -> None:
+    good = runner.invoke(app, ["policy", "check"])
+    assert "dispatch" in good.output and "reassess at 75% of target" in good.output
+    for path in default_policy_dir().glob("*.json"):
+        (tmp_path / path.name).write_text(path.read_text())
+    data = json.loads((default_policy_dir() / "dispatch.json").read_text())
+    data["appointments"]["shifts"][0]["start"] = "25:00"
+    data["clock"]["reassess_at_share"] = 1.5
+    (tmp_path / "dispatch.json").write_text(json.dumps(data))
+    result = runner.invoke(app, ["policy", "check", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "dispatch.json: appointments.shifts[0].start: must be a local time HH:MM" in result.output
+    assert "dispatch.json: clock.reassess_at_share: must be a number from 0.05 to 1" in result.output

@@ -88,9 +88,10 @@ def check_completion(
             )
     reasons = [f"contact: {policy.contact_outcomes[done.contact_outcome].label}"]
     fresh = latest_assessment is not None and latest_assessment[1] >= task_opened_at
-    if done.reassessed_version is not None:
-        if latest_assessment is None or done.reassessed_version != latest_assessment[0] or not fresh:
-            raise DomainError(
+    if done.reassessed_version is not None and (
+        latest_assessment is None or done.reassessed_version != latest_assessment[0] or not fresh
+    ):
+        raise DomainError(
                 "must be the incident's latest assessment, made since the task opened",
                 "reassessed_version",
             )

@@ -18,6 +18,7 @@ from thriives.policy.loading import (
     PolicyError,
     load_assessment_policy,
     load_category_policy,
+    load_dispatch_policy,
     load_intel_policy,
 )
 from thriives.settings import Settings
@@ -223,6 +224,7 @@ def policy_check(directory: Path = typer.Argument(None, help="Policy folder (def
         policy = load_category_policy(directory)
         assessment = load_assessment_policy(directory, policy)
         intel = load_intel_policy(directory, assessment)
+        dispatch = load_dispatch_policy(directory, assessment, policy)
     except PolicyError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(2) from error
@@ -238,6 +240,11 @@ def policy_check(directory: Path = typer.Argument(None, help="Policy folder (def
     )
     restricted = sum(1 for kind in intel.markers.values() if kind.restricted)
     typer.echo(f"intelligence {intel.version}: {len(intel.markers)} markers ({restricted} restricted): OK")
+    typer.echo(
+        f"dispatch {dispatch.version}: clocks from the {dispatch.clock_from}, reassess at "
+        f"{dispatch.reassess_at_share:.0%} of target, {len(dispatch.unit_types)} unit types, "
+        f"{len(dispatch.skills)} skills, {len(dispatch.needs)} needs, {len(dispatch.shifts)} shifts: OK"
+    )
 
 
 @app.command()
