@@ -51,7 +51,8 @@ def test_seeding_fills_an_empty_store_in_batches(
     assert count(container, incidents) == result.incidents == SMALL + live
     slots = count(container, appointment_slots)
     assert slots > 0
-    assert count(container, events) == result.events == 2 * SMALL + live + slots
+    assessed = len(demo.LIVE_ASSESSMENTS)
+    assert count(container, events) == result.events == 2 * SMALL + live + assessed + slots
     with container.uow() as uow:
         demo_users = uow.users.all()
         statuses = uow.connection.execute(select(incidents.c.status).distinct()).scalars().all()
@@ -63,11 +64,12 @@ def test_seeding_fills_an_empty_store_in_batches(
         (name, role.value) for name, role, _ in DEMO_USERS
     )
     assert all(u["is_demo"] for u in demo_users)
-    assert sorted(statuses) == ["closed", "open"]  # history closed; the live calls open
+    assert sorted(statuses) == ["closed", "graded", "open"]  # history closed; live calls open or graded
     assert dict(kinds) == {
         "incident.opened": SMALL + live,
         "incident.closed": SMALL,
         "appointment.slot_opened": slots,
+        "incident.assessed": assessed,
     }
     assert imports == 5  # four batches of incidents, one of intelligence records
 
@@ -76,8 +78,9 @@ def test_the_audit_chain_verifies_after_seeding(container: Container, clock: Fak
     seed_demo(container, SEED, clock(), SMALL, None, people=PEOPLE)
     entries, findings = verify_audit(container.uow)
     assert findings == []
-    # one account entry each, one import batch, the intelligence records, one per live call
-    assert entries == len(DEMO_USERS) + 1 + 1 + len(demo.LIVE_CALLS)
+    # one account entry each, one import batch, the intelligence records, one per live call,
+    # one per live call assessed
+    assert entries == len(DEMO_USERS) + 1 + 1 + len(demo.LIVE_CALLS) + len(demo.LIVE_ASSESSMENTS)
 
 
 def test_seeding_twice_is_refused_and_adds_nothing(container: Container, clock: FakeClock) -> None:

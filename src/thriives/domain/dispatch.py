@@ -107,6 +107,8 @@ def highest_level(levels: dict[str, str], order: Sequence[str]) -> str | None:
 
 # ---- recommendation --------------------------------------------------------------------
 
+BAND_MINUTES = 5.0
+
 
 @dataclass(frozen=True)
 class UnitView:
@@ -150,10 +152,18 @@ def recommend(
     wanted: Sequence[str],
     policy: DispatchPolicy,
 ) -> list[Recommendation]:
-    """Available units able to go, best first: every required skill (or not at all), then
-    most wanted skills, then nearest. Advisory only: the dispatcher decides."""
+    """Available units able to go, best first. Advisory only: the dispatcher decides.
+
+    1. A unit without every required skill is not recommended at all.
+    2. Nearest first, by travel time in bands of ``BAND_MINUTES``, so a wanted skill never
+       sends a unit from far away when one is close by.
+    3. Within a band: fewest wanted skills lacking (the DA-trained officer when one is as
+       near), then a general unit before a specialist (a type in ``specialist_types``)
+       whose specialism this incident does not need, so the armed unit stays free.
+    4. Then nearest.
+    """
     speed = policy.speed_kmh[area]
-    ranked: list[tuple[tuple[int, float, str], Recommendation]] = []
+    ranked: list[tuple[tuple[int, int, bool, float, str], Recommendation]] = []
     for unit in units:
         if unit.status is not UnitStatus.AVAILABLE:
             continue
@@ -175,9 +185,13 @@ def recommend(
             reasons.append("distance unknown (no location)")
         else:
             reasons.append(f"{distance:.1f} km, about {minutes:.0f} min")
+        spare = unit.unit_type in policy.specialist_types and not has
+        if spare:
+            reasons.append(f"{unit.unit_type.replace('_', ' ')} unit: kept free if a general one is as near")
+        band = int(minutes // BAND_MINUTES) if minutes is not None else 1_000_000
         ranked.append(
             (
-                (len(lacks), distance if distance is not None else math.inf, unit.call_sign),
+                (band, len(lacks), spare, distance if distance is not None else math.inf, unit.call_sign),
                 Recommendation(unit.call_sign, distance, minutes, has, lacks, tuple(reasons)),
             )
         )

@@ -79,6 +79,7 @@ class DispatchPolicy:
     contact_outcomes: dict[str, ContactOutcome]
     safeguarding_actions: dict[str, Labelled]
     unit_types: dict[str, Labelled]
+    specialist_types: frozenset[str]  # kept free for work that needs them, all else equal
     skills: dict[str, Labelled]
     speed_kmh: dict[str, float]
     recommend: int
@@ -93,11 +94,13 @@ class DispatchPolicy:
 
 def _labelled(reader: Reader, key: str) -> dict[str, Labelled]:
     found: dict[str, Labelled] = {}
+    codes: list[str] = []  # as listed: the dict alone would hide a code listed twice
     for item in reader.items(key):
         item.only("code", "label")
         code = item.code("code")
+        codes.append(code)
         found[code] = Labelled(code, item.text("label", limit=120))
-    unique(list(found), f"{reader.path}.{key}", reader.problems)
+    unique(codes, f"{reader.path}.{key}", reader.problems)
     return found
 
 
@@ -133,9 +136,11 @@ def parse_dispatch_policy(
         "safeguarding_actions",
     )
     outcomes: dict[str, ContactOutcome] = {}
+    outcome_codes: list[str] = []
     for item in re_.items("contact_outcomes"):
         item.only("code", "label", "reached")
         code = item.code("code")
+        outcome_codes.append(code)
         outcomes[code] = ContactOutcome(code, item.text("label", limit=120), item.flag("reached", False))
     mandatory = re_.data.get("mandatory_when_vulnerability_at_least")
     if mandatory is not None and mandatory not in assessment.levels:
@@ -150,8 +155,9 @@ def parse_dispatch_policy(
         problems.add("reassessment.default_review_minutes", "must not be above longest_review_minutes")
 
     res = top.child("resources")
-    res.only("unit_types", "skills", "speed_kmh", "recommend", "needs")
+    res.only("unit_types", "specialist_types", "skills", "speed_kmh", "recommend", "needs")
     skills = _labelled(res, "skills")
+    unit_types = _labelled(res, "unit_types")
     speeds = res.child("speed_kmh")
     speeds.only(*AREAS)
     needs = []
@@ -183,14 +189,16 @@ def parse_dispatch_policy(
         "domestic_abuse_highest_dash",
     )
     shifts: dict[str, Shift] = {}
+    shift_codes: list[str] = []
     for item in app.items("shifts"):
         item.only("code", "start", "end")
         code = item.code("code")
+        shift_codes.append(code)
         start, end = _time(item, "start"), _time(item, "end")
         if start == end:
             problems.add(item.path, "a shift cannot start and end at the same time")
         shifts[code] = Shift(code, start, end)
-    unique(list(shifts), "appointments.shifts", problems)
+    unique(shift_codes, "appointments.shifts", problems)
     policy = DispatchPolicy(
         version=top.text("version", limit=40),
         clock_from=clock.one_of("from", CLOCK_STARTS),
@@ -204,7 +212,8 @@ def parse_dispatch_policy(
         longest_review_minutes=longest_review,
         contact_outcomes=outcomes,
         safeguarding_actions=_labelled(re_, "safeguarding_actions"),
-        unit_types=_labelled(res, "unit_types"),
+        unit_types=unit_types,
+        specialist_types=frozenset(res.codes("specialist_types", tuple(unit_types))),
         skills=skills,
         speed_kmh={area: speeds.number(area, 1, 200) for area in AREAS},
         recommend=int(res.number("recommend", 1, 50)),
@@ -216,6 +225,6 @@ def parse_dispatch_policy(
         da_highest_risk=app.one_of("domestic_abuse_highest_risk", assessment.levels),
         da_highest_dash=app.one_of("domestic_abuse_highest_dash", DASH_LEVELS),
     )
-    unique(list(outcomes), "reassessment.contact_outcomes", problems)
+    unique(outcome_codes, "reassessment.contact_outcomes", problems)
     problems.raise_if_any()
     return policy

@@ -40,6 +40,7 @@ from thriives.adapters.db.tables import (
     users,
 )
 from thriives.domain.accounts import Actor, Role
+from thriives.domain.assessment import AdviceRecord, CallFacts, Rating, Submission, advice_due
 from thriives.domain.audit_chain import Operation
 from thriives.domain.categories import CategoryPolicy
 from thriives.domain.demo_force import DemoForce, build_force
@@ -129,7 +130,8 @@ def seed_demo(
         progress(done + people, incidents + people)
     live = _open_live_calls(container, force, seed, as_of)
     slots = _open_appointment_slots(container, force, as_of)
-    return DemoSeeded(len(DEMO_USERS), len(force.units), done + live, 2 * done + live + slots, on_record)
+    events_written = 2 * done + live + len(LIVE_ASSESSMENTS) + slots
+    return DemoSeeded(len(DEMO_USERS), len(force.units), done + live, events_written, on_record)
 
 
 # Live calls on the queue when the demo starts: (minutes ago, channel, category, qualifiers,
@@ -186,12 +188,13 @@ def _open_live_calls(container: Container, force: DemoForce, seed: int, as_of: d
     assert row is not None
     actor = Actor(row["id"], row["username"], Role(row["role"]), row["display_name"])
     victims = [case.victim for case in people.abuse_cases] or [0]
+    refs: list[str] = []
     for index, (minutes, channel, category, qualifiers, asb, words) in enumerate(LIVE_CALLS):
         person = rng.choice(victims) if index == 0 else rng.randrange(len(people.people))
         household = people.people[person].household
         street = people.streets[people.households[household].street]
         received = as_of - timedelta(minutes=minutes)
-        container.incidents.open(
+        opened = container.incidents.open(
             actor,
             Contact(
                 channel=channel,
@@ -207,7 +210,35 @@ def _open_live_calls(container: Container, force: DemoForce, seed: int, as_of: d
             ),
             max(received, container.clock()),
         )
+        refs.append(opened.incident["reference"])
+    _assess_live_calls(container, actor, refs)
     return len(LIVE_CALLS)
+
+
+# Live calls already assessed when the demo starts, so the board has clocks running: call
+# index, raised factor levels (others low), indicators. The first call (domestic abuse) is
+# left for the user to search and assess.
+LIVE_ASSESSMENTS: tuple[tuple[int, dict[str, str], frozenset[str]], ...] = (
+    (1, {"harm": "high", "risk": "medium"}, frozenset({"rtc_injury"})),
+    (3, {"vulnerability": "high", "risk": "medium"}, frozenset({"vulnerable_person"})),
+    (4, {}, frozenset()),
+)
+
+
+def _assess_live_calls(container: Container, actor: Actor, refs: list[str]) -> None:
+    policy = container.assessment_policy
+    model = policy.models[policy.default_model]
+    for index, raised, indicators in LIVE_ASSESSMENTS:
+        with container.uow() as uow:
+            row = uow.incidents.require(refs[index])
+        facts = CallFacts(row["opening_category"], frozenset(row["qualifiers"]), row["channel"])
+        ratings = {
+            f.code: Rating(raised.get(f.code, "low"), f"{f.name}: as the caller described (demo)")
+            for f in model.factors
+        }
+        advice = {code: AdviceRecord(True) for code in advice_due(facts, policy)}
+        submission = Submission(model.code, ratings, indicators=indicators, advice=advice)
+        container.assessments.assess(actor, refs[index], submission, container.clock())
 
 
 SLOT_DAYS = 7
