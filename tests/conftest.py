@@ -101,6 +101,9 @@ def test_settings(database_url: str, **overrides: object) -> Settings:
         "argon2_memory_kib": 64,
         "db_pool_size": 4,
         "event_poll_seconds": 0.05,
+        # Deadlines fire when a test calls ``container.deadlines.fire_due`` (or runs a worker
+        # itself), never from a thread racing the test's fake clock.
+        "worker_in_process": False,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
