@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
 from sqlalchemy import Engine
@@ -23,6 +24,7 @@ from thriives.policy.loading import (
     load_category_policy,
     load_dispatch_policy,
     load_intel_policy,
+    load_supervision_policy,
 )
 from thriives.services.accounts import AccountService
 from thriives.services.assessments import AssessmentService
@@ -31,7 +33,9 @@ from thriives.services.deadlines import DeadlineService
 from thriives.services.dispatch import DispatchService
 from thriives.services.incidents import IncidentService
 from thriives.services.intel import IntelService
+from thriives.services.qa_facts import FactsKeeper
 from thriives.services.reassessments import ReassessmentService
+from thriives.services.supervision import SupervisionService
 from thriives.settings import Settings
 
 Clock = Callable[[], datetime]
@@ -55,6 +59,7 @@ class Container:
     dispatch: DispatchService
     reassessments: ReassessmentService
     deadlines: DeadlineService
+    supervision: SupervisionService
     clock: Clock = field(default=utc_now)
 
     def close(self) -> None:
@@ -76,13 +81,15 @@ def build(settings: Settings | None = None, clock: Clock = utc_now) -> Container
         demo=settings.demo,
         token_cache_seconds=settings.token_cache_seconds,
     )
+    supervision_policy = load_supervision_policy(settings.policy_dir, assessment_policy)
+    facts = FactsKeeper(supervision_policy, ZoneInfo(settings.force_timezone))
     incidents = IncidentService(
-        uow, policy, settings.force_timezone, settings.reference_prefix, assessment_policy
+        uow, policy, settings.force_timezone, settings.reference_prefix, assessment_policy, facts
     )
     intel_policy = load_intel_policy(settings.policy_dir, assessment_policy)
-    intel = IntelService(uow, intel_policy)
+    intel = IntelService(uow, intel_policy, facts)
     dispatch_policy = load_dispatch_policy(settings.policy_dir, assessment_policy, policy)
-    clocks = Clocks(assessment_policy, dispatch_policy)
+    clocks = Clocks(assessment_policy, dispatch_policy, facts)
     assessments = AssessmentService(uow, policy, assessment_policy, intel, clocks)
     return Container(
         settings,
@@ -97,5 +104,8 @@ def build(settings: Settings | None = None, clock: Clock = utc_now) -> Container
         DispatchService(uow, assessment_policy, dispatch_policy, clocks),
         ReassessmentService(uow, clocks, settings.force_timezone),
         DeadlineService(uow, clocks),
+        SupervisionService(
+            uow, supervision_policy, policy, assessment_policy, clocks, facts, settings.force_timezone
+        ),
         clock,
     )

@@ -116,7 +116,8 @@ def test_a_downgrade_needs_a_reason_and_goes_to_a_supervisor(
     assert assessed.evaluation.downgrade
     with container.uow() as uow:
         items = uow.assessments.review_items(incident["id"])
-    assert [(i["kind"], i["status"]) for i in items] == [("downgrade", "open")]
+    # the downgrade for a decision, and (as every DA incident is) the call for review
+    assert [(i["kind"], i["status"]) for i in items] == [("downgrade", "open"), ("domestic_abuse", "open")]
     assert items[0]["detail"]["proposed"] == "emergency" and items[0]["detail"]["chosen"] == "scheduled"
 
 

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 import thriives.services.demo as demo
 from tests.conftest import FakeClock, People
 from thriives.adapters.db.dispatch_tables import appointment_slots
-from thriives.adapters.db.tables import audit_log, events, incidents, units, users
+from thriives.adapters.db.supervision_tables import qa_facts
+from thriives.adapters.db.tables import audit_log, events, incidents, review_items, units, users
 from thriives.bootstrap import Container
 from thriives.domain.accounts import Role
 from thriives.domain.demo_force import build_force
@@ -45,14 +46,16 @@ def test_seeding_fills_an_empty_store_in_batches(
     )
     total = SMALL + PEOPLE
     assert reports == [(500, total), (1_000, total), (1_500, total), (2_000, total), (total, total)]
-    assert count(container, users) == result.users == 6
+    assert count(container, users) == result.users == len(DEMO_USERS) + len(demo.HISTORY_HANDLERS)
     assert count(container, units) == result.units == len(build_force(SEED).units)
     live = len(demo.LIVE_CALLS)
     assert count(container, incidents) == result.incidents == SMALL + live
     slots = count(container, appointment_slots)
     assert slots > 0
     assessed = len(demo.LIVE_ASSESSMENTS)
-    assert count(container, events) == result.events == 2 * SMALL + live + assessed + slots
+    queued = count(container, review_items)
+    assert count(container, events) == result.events == 2 * SMALL + live + assessed + slots + queued
+    assert count(container, qa_facts) == SMALL + live  # every incident has its QA facts
     with container.uow() as uow:
         demo_users = uow.users.all()
         statuses = uow.connection.execute(select(incidents.c.status).distinct()).scalars().all()
@@ -61,7 +64,8 @@ def test_seeding_fills_an_empty_store_in_batches(
             select(func.count()).select_from(audit_log).where(audit_log.c.record_type == "demo_import")
         ).scalar_one()
     assert sorted((u["username"], u["role"]) for u in demo_users) == sorted(
-        (name, role.value) for name, role, _ in DEMO_USERS
+        [(name, role.value) for name, role, _ in DEMO_USERS]
+        + [(name, "call_handler") for name in demo.HISTORY_HANDLERS]
     )
     assert all(u["is_demo"] for u in demo_users)
     assert sorted(statuses) == ["closed", "graded", "open"]  # history closed; live calls open or graded
@@ -70,6 +74,7 @@ def test_seeding_fills_an_empty_store_in_batches(
         "incident.closed": SMALL,
         "appointment.slot_opened": slots,
         "incident.assessed": assessed,
+        "review.queued": queued,
     }
     assert imports == 5  # four batches of incidents, one of intelligence records
 
@@ -80,14 +85,15 @@ def test_the_audit_chain_verifies_after_seeding(container: Container, clock: Fak
     assert findings == []
     # one account entry each, one import batch, the intelligence records, one per live call,
     # one per live call assessed
-    assert entries == len(DEMO_USERS) + 1 + 1 + len(demo.LIVE_CALLS) + len(demo.LIVE_ASSESSMENTS)
+    accounts = len(DEMO_USERS) + len(demo.HISTORY_HANDLERS)
+    assert entries == accounts + 1 + 1 + len(demo.LIVE_CALLS) + len(demo.LIVE_ASSESSMENTS)
 
 
 def test_seeding_twice_is_refused_and_adds_nothing(container: Container, clock: FakeClock) -> None:
     seed_demo(container, SEED, clock(), SMALL, None, people=PEOPLE)
     with pytest.raises(Conflict, match="empty store"):
         seed_demo(container, SEED, clock(), SMALL, None, people=PEOPLE)
-    assert count(container, users) == 6
+    assert count(container, users) == len(DEMO_USERS) + len(demo.HISTORY_HANDLERS)
     assert count(container, incidents) == SMALL + len(demo.LIVE_CALLS)
 
 

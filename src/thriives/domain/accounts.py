@@ -37,6 +37,9 @@ class Permission(StrEnum):
     REASSESS = "reassess"  # carry out a delayed-attendance reassessment task
     BOOK_APPOINTMENT = "book_appointment"
     MANAGE_SLOTS = "manage_slots"  # open appointment slots and set their capacity
+    REVIEW_CALLS = "review_calls"  # the QA review queue: review, approve or reject downgrades
+    VIEW_COMPLIANCE = "view_compliance"  # the compliance dashboard and report
+    RECEIVE_FEEDBACK = "receive_feedback"  # see and acknowledge reviews of one's own work
 
 
 _P = Permission
@@ -52,6 +55,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.SEARCH_INTEL,
             _P.REASSESS,
             _P.BOOK_APPOINTMENT,
+            _P.RECEIVE_FEEDBACK,
         }
     ),
     Role.DISPATCHER: frozenset(
@@ -66,6 +70,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.DISPATCH,
             _P.REASSESS,
             _P.BOOK_APPOINTMENT,
+            _P.RECEIVE_FEEDBACK,
         }
     ),
     Role.SUPERVISOR: frozenset(
@@ -85,12 +90,15 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.REASSESS,
             _P.BOOK_APPOINTMENT,
             _P.MANAGE_SLOTS,
+            _P.REVIEW_CALLS,
+            _P.VIEW_COMPLIANCE,
+            _P.RECEIVE_FEEDBACK,
         }
     ),
     Role.PUBLIC_PROTECTION: frozenset(
         {_P.VIEW_QUEUE, _P.VIEW_INCIDENT, _P.SEARCH_INTEL, _P.VIEW_RESTRICTED_INTEL}
     ),
-    Role.ANALYST: frozenset({_P.VIEW_QUEUE}),
+    Role.ANALYST: frozenset({_P.VIEW_QUEUE, _P.VIEW_COMPLIANCE}),
     Role.ADMIN: frozenset({_P.VIEW_QUEUE, _P.VERIFY_AUDIT, _P.MANAGE_USERS, _P.IMPORT_INTEL}),
 }
 

@@ -104,7 +104,7 @@ def _labelled(reader: Reader, key: str) -> dict[str, Labelled]:
     return found
 
 
-def _time(reader: Reader, key: str) -> time:
+def read_time(reader: Reader, key: str) -> time:
     value = reader.data.get(key)
     match = _HHMM.match(value) if isinstance(value, str) else None
     if match is None:
@@ -194,7 +194,7 @@ def parse_dispatch_policy(
         item.only("code", "start", "end")
         code = item.code("code")
         shift_codes.append(code)
-        start, end = _time(item, "start"), _time(item, "end")
+        start, end = read_time(item, "start"), read_time(item, "end")
         if start == end:
             problems.add(item.path, "a shift cannot start and end at the same time")
         shifts[code] = Shift(code, start, end)
@@ -226,5 +226,6 @@ def parse_dispatch_policy(
         da_highest_dash=app.one_of("domestic_abuse_highest_dash", DASH_LEVELS),
     )
     unique(outcome_codes, "reassessment.contact_outcomes", problems)
+    unique([need.code for need in needs], "resources.needs", problems)
     problems.raise_if_any()
     return policy

@@ -11,6 +11,7 @@ from thriives.domain.assessment_policy import FILES, AssessmentPolicy, parse_ass
 from thriives.domain.categories import CategoryPolicy, parse_category_policy
 from thriives.domain.dispatch_policy import DispatchPolicy, parse_dispatch_policy
 from thriives.domain.intel_policy import IntelPolicy, parse_intel_policy
+from thriives.domain.review_form import SupervisionPolicy, parse_supervision_policy
 
 
 class PolicyError(ValueError):
@@ -86,5 +87,19 @@ def load_dispatch_policy(
         raise PolicyError(f"{path}: line {error.lineno}: not valid JSON ({error.msg})") from error
     try:
         return parse_dispatch_policy(data, assessment, categories, source=str(path))
+    except ValueError as error:
+        raise PolicyError(str(error)) from error
+
+
+def load_supervision_policy(directory: Path | None, assessment: AssessmentPolicy) -> SupervisionPolicy:
+    path = (directory or default_policy_dir()) / "supervision.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise PolicyError(f"{path}: file not found") from error
+    except json.JSONDecodeError as error:
+        raise PolicyError(f"{path}: line {error.lineno}: not valid JSON ({error.msg})") from error
+    try:
+        return parse_supervision_policy(data, assessment.levels, source=str(path))
     except ValueError as error:
         raise PolicyError(str(error)) from error

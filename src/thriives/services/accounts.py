@@ -27,6 +27,8 @@ from thriives.domain.accounts import (
 from thriives.domain.audit_chain import Operation
 from thriives.domain.errors import Conflict, DomainError
 
+MAX_TEAM = 40  # the watch or team a user works in, for supervision figures
+
 # A session's last-seen time is written at most this often, to keep reads cheap.
 TOUCH_EVERY = timedelta(seconds=30)
 LOGIN_FAILED = "the username or password is not right, or the account is locked"
@@ -74,10 +76,14 @@ class AccountService:
         now: datetime,
         by: str = "system",
         is_demo: bool = False,
+        team: str | None = None,
     ) -> int:
         check_new_account(username, password)
         if not display_name.strip() or len(display_name) > 200:
             raise DomainError("must be 1 to 200 characters", "display_name")
+        team = (team or "").strip() or None
+        if team is not None and len(team) > MAX_TEAM:
+            raise DomainError(f"at most {MAX_TEAM} characters", "team")
         password_hash = self._hasher.hash(password)
         try:
             with self._uow(write=True) as uow:
@@ -92,6 +98,7 @@ class AccountService:
                         "active": True,
                         "is_demo": is_demo,
                         "created_at": now,
+                        "team": team,
                     }
                 )
                 uow.journal.audit(

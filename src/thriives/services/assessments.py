@@ -167,6 +167,7 @@ class AssessmentService:
                 )
             )
             self._review_items(uow, incident, version, evaluation, submission, suggestions, actor, now)
+            self._supervision(uow, incident, version, evaluation, actor, now)
             uow.journal.event(
                 now,
                 actor.username,
@@ -196,6 +197,37 @@ class AssessmentService:
             )
             uow.commit()
         return Assessed(version, evaluation, suggestions, linked)
+
+    def _supervision(
+        self,
+        uow: SqlUnitOfWork,
+        incident: dict[str, Any],
+        version: int,
+        evaluation: Evaluation,
+        actor: Actor,
+        now: datetime,
+    ) -> None:
+        """Mark the incident assessed in its QA facts; queue every domestic-abuse and
+        high-risk incident for review (once each)."""
+        facts = self.clocks.facts if self.clocks is not None else None
+        if facts is None:
+            return
+        facts.assessed(uow, incident["id"])
+        if is_domestic_abuse(incident["opening_category"], frozenset(incident["qualifiers"]), self.policy):
+            facts.enqueue(
+                uow, incident["id"], "domestic_abuse", {"assessment_version": version}, actor.username, now
+            )
+        floor = self.policy.rank(facts.policy.high_risk_at)
+        high = sorted(f for f, level in evaluation.levels.items() if self.policy.rank(level) >= floor)
+        if high:
+            facts.enqueue(
+                uow,
+                incident["id"],
+                "high_risk",
+                {"assessment_version": version, "factors": high},
+                actor.username,
+                now,
+            )
 
     def _review_items(
         self,

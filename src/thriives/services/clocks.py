@@ -20,6 +20,7 @@ from thriives.domain.dispatch_policy import DispatchPolicy
 from thriives.domain.grading import is_domestic_abuse
 from thriives.domain.incidents import Status
 from thriives.domain.reassessment import TRIGGER_TEXT, Trigger, is_mandatory
+from thriives.services.qa_facts import FactsKeeper
 
 ATTENDANCE = [DeadlineKind.ATTENDANCE_AT_RISK.value, DeadlineKind.ATTENDANCE_BREACH.value]
 WAITING = {Status.GRADED.value, Status.DISPATCHED.value}  # live and nobody at scene yet
@@ -29,6 +30,7 @@ WAITING = {Status.GRADED.value, Status.DISPATCHED.value}  # live and nobody at s
 class Clocks:
     assessment: AssessmentPolicy
     policy: DispatchPolicy
+    facts: FactsKeeper | None = None  # the QA facts and review queue, kept in step
 
     # ---- where ---------------------------------------------------------------------------
 
@@ -134,6 +136,8 @@ class Clocks:
                 "escalations": 0,
             }
         )
+        if self.facts is not None:
+            self.facts.task_opened(uow, incident["id"])
         uow.dispatch.add_deadline(
             DeadlineKind.REASSESSMENT_ESCALATE.value,
             escalation_times(now, self.policy, 0),
@@ -168,6 +172,15 @@ class Clocks:
             {"task": task["id"], "escalation": count, "open_minutes": round(minutes_open)},
             task["incident_id"],
         )
+        if self.facts is not None:
+            self.facts.enqueue(
+                uow,
+                task["incident_id"],
+                "late_reassessment",
+                {"task": task["id"], "escalation": count},
+                actor,
+                now,
+            )
         uow.dispatch.add_deadline(
             DeadlineKind.REASSESSMENT_ESCALATE.value,
             now + timedelta(minutes=self.policy.escalate_every_minutes),

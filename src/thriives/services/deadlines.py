@@ -47,8 +47,10 @@ class DeadlineService:
         try:
             with self._uow(write=True) as uow:
                 claimed = uow.dispatch.claim_due(now, worker, limit)
+                # No effect changes an incident row, so the batch's incidents are read once.
+                known = uow.dispatch.incidents_by_id({d["incident_id"] for d in claimed if d["incident_id"]})
                 for deadline in claimed:
-                    self._fire(uow, deadline, now)
+                    self._fire(uow, deadline, now, known)
                 uow.commit()
                 return [Fired(d["id"], d["kind"], d["due_at"], now) for d in claimed]
         except Exception:  # noqa: BLE001 - isolate the bad deadline, fire the rest
@@ -70,7 +72,8 @@ class DeadlineService:
                     log.exception("deadline %s failed", deadline["id"])
                     problem = f"{type(error).__name__}: {error}"
             with self._uow(write=True) as uow:
-                uow.dispatch.fail_deadline(deadline["id"], now, worker, problem)
+                if not uow.dispatch.fail_deadline(deadline["id"], now, worker, problem):
+                    continue  # another worker fired or failed it meanwhile: its outcome stands
                 uow.journal.event(
                     now,
                     ACTOR,
@@ -80,15 +83,27 @@ class DeadlineService:
                 )
                 uow.commit()
 
-    def _fire(self, uow: SqlUnitOfWork, deadline: dict[str, Any], now: datetime) -> None:
+    def _fire(
+        self,
+        uow: SqlUnitOfWork,
+        deadline: dict[str, Any],
+        now: datetime,
+        known: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
         kind = DeadlineKind(deadline["kind"])
-        incident = uow.incidents.get_by_id(deadline["incident_id"]) if deadline["incident_id"] else None
+        incident_id = deadline["incident_id"]
+        if known is not None and incident_id in known:
+            incident: dict[str, Any] | None = known[incident_id]
+        else:
+            incident = uow.incidents.get_by_id(incident_id) if incident_id else None
         if kind in (DeadlineKind.ATTENDANCE_AT_RISK, DeadlineKind.ATTENDANCE_BREACH):
             if incident is None or incident["status"] not in WAITING:
                 return  # attended or closed meanwhile: nothing to do
             late = {"due_at": deadline["due_at"].isoformat()}
             if kind is DeadlineKind.ATTENDANCE_BREACH:
                 uow.journal.event(now, ACTOR, "attendance.breached", late, incident["id"])
+                if self.clocks.facts is not None:
+                    self.clocks.facts.enqueue(uow, incident["id"], "attendance_breach", late, ACTOR, now)
                 self.clocks.open_task(uow, incident, Trigger.BREACHED, now, ACTOR, late)
             else:
                 uow.journal.event(now, ACTOR, "attendance.at_risk", late, incident["id"])

@@ -62,6 +62,11 @@ DEMO_USERS: tuple[tuple[str, Role, str], ...] = (
     ("analyst", Role.ANALYST, "Demo Analyst"),
     ("admin", Role.ADMIN, "Demo Administrator"),
 )
+# The control room works in four watches; the history's calls were taken by these handlers
+# (``handler`` among them), each with their own habits, so the supervision figures differ.
+WATCHES = ("Red watch", "Blue watch", "Green watch", "Amber watch")
+DEMO_TEAMS = {"handler": WATCHES[0], "dispatcher": WATCHES[0], "supervisor": WATCHES[0]}
+HISTORY_HANDLERS = tuple(f"handler{n}" for n in range(2, 13))
 BATCH = 2_000  # incidents per transaction: big enough to be fast, small enough to show progress
 ACTOR = "system"
 # Incident ids are derived from the reference, so the same seed gives the same ids.
@@ -110,14 +115,33 @@ def seed_demo(
     _require_empty(container)
     now = container.clock()
     for username, role, display_name in DEMO_USERS:
-        container.accounts.add_user(username, display_name, role, DEMO_PASSWORD, now, by=ACTOR, is_demo=True)
+        container.accounts.add_user(
+            username,
+            display_name,
+            role,
+            DEMO_PASSWORD,
+            now,
+            by=ACTOR,
+            is_demo=True,
+            team=DEMO_TEAMS.get(username),
+        )
+    for n, username in enumerate(HISTORY_HANDLERS, start=1):
+        container.accounts.add_user(
+            username,
+            f"Demo Call Handler {n + 1}",
+            Role.CALL_HANDLER,
+            DEMO_PASSWORD,
+            now,
+            by=ACTOR,
+            is_demo=True,
+            team=WATCHES[n % len(WATCHES)],
+        )
     force = build_force(seed)
     _insert_force(container, force)
     with container.uow() as uow:
-        handler = uow.users.by_username("handler")
-    assert handler is not None
+        takers = [uow.users.by_username(name) for name in ("handler", *HISTORY_HANDLERS)]
     zone = ZoneInfo(container.settings.force_timezone)
-    writer = _HistoryWriter(container, handler["id"], zone)
+    writer = _HistoryWriter(container, [t for t in takers if t is not None], zone, seed)
     history = build_history(force, seed, as_of, policy_codes(container.policy), incidents, zone)
     done = 0
     for number, batch in enumerate(_batches(history, BATCH), start=1):
@@ -129,9 +153,11 @@ def seed_demo(
     if progress is not None:
         progress(done + people, incidents + people)
     live = _open_live_calls(container, force, seed, as_of)
-    slots = _open_appointment_slots(container, force, as_of)
-    events_written = 2 * done + live + len(LIVE_ASSESSMENTS) + slots
-    return DemoSeeded(len(DEMO_USERS), len(force.units), done + live, events_written, on_record)
+    _open_appointment_slots(container, force, as_of)
+    with container.uow() as uow:
+        events_written = uow.connection.execute(select(func.count()).select_from(events)).scalar_one()
+    users = len(DEMO_USERS) + len(HISTORY_HANDLERS)
+    return DemoSeeded(users, len(force.units), done + live, events_written, on_record)
 
 
 # Live calls on the queue when the demo starts: (minutes ago, channel, category, qualifiers,
@@ -340,10 +366,14 @@ class _HistoryWriter:
     history arrives oldest first, so numbers follow the time of the call within each day.
     """
 
-    def __init__(self, container: Container, created_by: int, zone: ZoneInfo) -> None:
+    def __init__(self, container: Container, takers: list[dict[str, Any]], zone: ZoneInfo, seed: int) -> None:
         self._container = container
-        self._created_by = created_by
+        self._takers = takers
         self._zone = zone
+        # Each handler's habits: how often they complete the assessment and search history.
+        habits = random.Random(f"handler-habits-{seed}")
+        self._habits = [(habits.uniform(0.82, 0.995), habits.uniform(0.55, 0.97)) for _ in takers]
+        self._pick = random.Random(f"history-takers-{seed}")
         self._prefix = container.settings.reference_prefix
         self._version = container.policy.version
         with container.uow() as uow:
@@ -352,8 +382,12 @@ class _HistoryWriter:
 
     def write(self, batch: list[PastIncident], number: int, now: datetime) -> None:
         touched: set[str] = set()
-        rows = [self._row(past, touched) for past in batch]
+        takers = [self._pick.randrange(len(self._takers)) for _ in batch]
+        rows = [
+            self._row(past, touched, self._takers[t]["id"]) for past, t in zip(batch, takers, strict=True)
+        ]
         timeline = [event for row, past in zip(rows, batch, strict=True) for event in _events(row, past)]
+        facts = [self._facts(row, t) for row, t in zip(rows, takers, strict=True)]
         with self._container.uow(write=True) as uow:
             uow.journal.audit(
                 now,
@@ -370,10 +404,31 @@ class _HistoryWriter:
             )
             uow.connection.execute(insert(incidents), rows)
             uow.connection.execute(insert(events), timeline)
+            uow.supervision.add_many_facts(facts)
             _save_counters(uow.connection, {day: self._counters[day] for day in sorted(touched)})
             uow.commit()
 
-    def _row(self, past: PastIncident, touched: set[str]) -> dict[str, Any]:
+    def _facts(self, row: dict[str, Any], taker: int) -> dict[str, Any]:
+        """The history's QA facts, as the legacy system recorded them: whether the call was
+        assessed and history searched follows its handler's habits (drawn from the seed)."""
+        assessed_rate, searched_rate = self._habits[taker]
+        user = self._takers[taker]
+        keeper = self._container.supervision.facts
+        draw = self._pick.random(), self._pick.random()
+        return keeper.row(row["id"], row["received_at"], user["username"], user["team"]) | {
+            "assessed": int(draw[0] < assessed_rate),
+            "searched": int(draw[1] < searched_rate),
+            "closed": 1,
+            "same_category": int(row["closing_category"] == row["opening_category"]),
+            "category_reviews": 0,
+            "category_correct": 0,
+            "tasks": 0,
+            "tasks_on_time": 0,
+            "reviews": 0,
+            "score_total": 0,
+        }
+
+    def _row(self, past: PastIncident, touched: set[str], created_by: int) -> dict[str, Any]:
         day: date = past.received_at.astimezone(self._zone).date()
         key = f"{day:%y%m%d}"
         self._counters[key] = self._counters.get(key, 0) + 1
@@ -399,7 +454,7 @@ class _HistoryWriter:
             "closure_reason": past.closure_reason,
             "closure_note": past.closure_note,
             "policy_version": self._version,
-            "created_by": self._created_by,
+            "created_by": created_by,
             "created_at": past.received_at,
             "updated_at": past.closed_at,
             "version": 2,

@@ -9,7 +9,7 @@ incident back on the queue with a reassessment task, never nowhere.
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from thriives.adapters.db.uow import SqlUnitOfWork, UnitOfWorkFactory
@@ -38,6 +38,9 @@ from thriives.services.clocks import Clocks
 
 OPERATIONAL = "operational: dispatch"
 BOARD_LIMIT = 1000
+# A deadline this far past its time and still unfired means the worker is not keeping up;
+# one a moment past is only waiting for the worker's next look, and no cause for alarm.
+LATE_AFTER = timedelta(seconds=2)
 
 
 def unit_view(row: dict[str, Any]) -> UnitView:
@@ -69,7 +72,7 @@ class DispatchService:
             levels = uow.assessments.latest_levels([row["id"] for row in live])
             tasks = uow.dispatch.open_tasks()
             unit_rows = uow.dispatch.units()
-            overdue = uow.dispatch.overdue(now)
+            overdue = uow.dispatch.overdue(now - LATE_AFTER)
             failed = uow.dispatch.failed_deadlines()
         grades = [g.code for g in self.assessment.grades]
         by_reference: dict[str, dict[str, Any]] = {}
@@ -183,7 +186,8 @@ class DispatchService:
             incident = uow.incidents.require(reference, for_update=True)
             if incident["status"] != Status.GRADED.value:
                 raise DomainError(
-                    f"only a graded incident waiting for a unit can be assigned; this one is {incident['status']}",
+                    "only a graded incident waiting for a unit can be assigned; "
+                    f"this one is {incident['status']}",
                     "reference",
                 )
             unit = uow.dispatch.unit(call_sign, for_update=True)
@@ -210,7 +214,7 @@ class DispatchService:
             changes: dict[str, Any] = {"status": Status.DISPATCHED.value, "updated_at": now}
             if incident["dispatched_at"] is None:
                 changes["dispatched_at"] = now
-            self._save_incident(
+            after = self._save_incident(
                 uow,
                 actor,
                 incident,
@@ -220,7 +224,7 @@ class DispatchService:
                 now,
             )
             uow.commit()
-            return incident | changes
+            return after
 
     def move(self, actor: Actor, call_sign: str, target: UnitStatus, now: datetime) -> dict[str, Any]:
         """A unit's own moves in order: en route, at scene; available and unavailable."""
@@ -373,7 +377,7 @@ class DispatchService:
             who,
             "unit.status",
             {"call_sign": unit["call_sign"], "before": unit["status"], "after": target.value},
-            incident_id,
+            incident_id or unit["incident_id"],  # a unit released shows on the incident it left
         )
 
     def _release(
@@ -403,8 +407,8 @@ class DispatchService:
     ) -> dict[str, Any]:
         if not uow.incidents.update(incident["id"], incident["version"], changes):
             raise Conflict("the incident changed while you were dispatching; reload", "version")
-        shown = {k: v for k, v in changes.items() if k != "updated_at"}
-        before = {k: incident[k] for k in shown}
+        shown = {k: _as_json(v) for k, v in changes.items() if k != "updated_at"}
+        before = {k: _as_json(incident[k]) for k in shown}
         uow.journal.event(
             now, actor.username, kind, {"before": before, "after": shown} | detail, incident["id"]
         )
@@ -418,6 +422,11 @@ class DispatchService:
             {"fields": sorted(shown)},
         )
         return incident | changes | {"version": incident["version"] + 1}
+
+
+def _as_json(value: Any) -> Any:
+    """Event data is JSON: times (dispatched_at, arrived_at) go in as ISO 8601 text."""
+    return value.isoformat() if isinstance(value, datetime) else value
 
 
 def measured(incident: dict[str, Any]) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from thriives.domain.incidents import (
     validate_contact,
 )
 from thriives.domain.references import format_reference
+from thriives.services.qa_facts import FactsKeeper
 
 # Moves that belong to dispatch: they move a unit with the incident.
 UNIT_MOVES = frozenset({Status.DISPATCHED, Status.AT_SCENE})
@@ -55,8 +56,10 @@ class IncidentService:
         timezone: str,
         prefix: str,
         assessment_policy: AssessmentPolicy,
+        facts: FactsKeeper | None = None,
     ) -> None:
         self._uow = uow
+        self.facts = facts
         self.policy = policy
         self._assessment_policy = assessment_policy
         self._zone = ZoneInfo(timezone)
@@ -147,6 +150,8 @@ class IncidentService:
             "version": 1,
         }
         uow.incidents.add(incident)
+        if self.facts is not None:
+            self.facts.opened(uow, incident, actor.username, actor.user_id)
         summary = {
             "reference": incident["reference"],
             "status": incident["status"],
@@ -208,6 +213,8 @@ class IncidentService:
             text = require_reason(reason, transition.needs_reason)
             changes: dict[str, Any] = {"status": target.value, "updated_at": now}
             if target is Status.OPEN:
+                if self.facts is not None:
+                    self.facts.reopened(uow, incident["id"])
                 changes |= {
                     "closing_category": None,
                     "closure_reason": None,
@@ -253,6 +260,8 @@ class IncidentService:
                     f"reassessment task {task['id']} is still open; complete it before closing", "status"
                 )
             self._release_on_close(uow, actor, incident, now)
+            if self.facts is not None:
+                self.facts.closed(uow, incident, closing_category)
             changes = {
                 "status": Status.CLOSED.value,
                 "closing_category": closing_category,

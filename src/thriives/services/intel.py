@@ -23,6 +23,7 @@ from thriives.domain.intel import (
 )
 from thriives.domain.intel_policy import IntelPolicy
 from thriives.domain.matching import Match, Query, likely, query_keys, rank
+from thriives.services.qa_facts import FactsKeeper
 
 TERMS = ("name", "date_of_birth", "phone", "address", "postcode", "registration")
 
@@ -49,9 +50,10 @@ def _terms(query: Query) -> dict[str, Any]:
 
 
 class IntelService:
-    def __init__(self, uow: UnitOfWorkFactory, policy: IntelPolicy) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, policy: IntelPolicy, facts: FactsKeeper | None = None) -> None:
         self._uow = uow
         self.policy = policy
+        self.facts = facts
 
     def search(
         self,
@@ -94,6 +96,8 @@ class IntelService:
                     "justification": why,
                 }
             )
+            if incident is not None and self.facts is not None:
+                self.facts.searched(uow, incident["id"])
             uow.journal.audit(
                 now,
                 actor.username,

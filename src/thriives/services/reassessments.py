@@ -84,6 +84,8 @@ class ReassessmentService:
                 "safeguarding_note": done.safeguarding_note,
                 "review_at": done.review_at,
             }
+            if self.clocks.facts is not None:
+                self.clocks.facts.task_done(uow, task["incident_id"], on_time=int(task["escalations"]) == 0)
             if not uow.dispatch.update_task(task_id, "open", changes):
                 raise Conflict(f"task {task_id} changed while you were completing it; reload", "task_id")
             uow.dispatch.cancel_deadlines(
@@ -306,4 +308,4 @@ class ReassessmentService:
                     uow, incident, Trigger.APPOINTMENT, now, actor.username, {"appointment": appointment_id}
                 )
             uow.commit()
-            return appointment | {"status": outcome}
+            return appointment | {"status": outcome, "ended_at": now, "end_note": text}

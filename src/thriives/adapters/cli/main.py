@@ -175,13 +175,14 @@ def user_add(
         envvar="THRIIVES_NEW_PASSWORD",
         help="At least 10 characters",
     ),
+    team: str = typer.Option(None, help="The watch or team they work in (supervision figures)"),
 ) -> None:
     """Add a user with a role; the password is asked for (or read from THRIIVES_NEW_PASSWORD)."""
     container = _container()
     upgrade(container.engine)
     try:
         container.accounts.add_user(
-            username, display_name or username, role, password, datetime.now(UTC), by="cli"
+            username, display_name or username, role, password, datetime.now(UTC), by="cli", team=team
         )
     except DomainError as error:
         console.print(f"[red]{error.field}: {error.message}[/red]")

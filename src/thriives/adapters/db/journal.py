@@ -108,6 +108,10 @@ class Journal:
             self._head = (row.seq, row.hash)
         return self._head
 
+    def lock(self) -> None:
+        """Take the head lock now (the unit of work does, first, on PostgreSQL)."""
+        self._lock()
+
     def flush(self) -> None:
         """Write the buffered events and audit entries and move the head; called by commit."""
         if not self._events and not self._audits:

@@ -73,6 +73,7 @@ users = Table(
     Column("active", Boolean, nullable=False, default=True),
     Column("is_demo", Boolean, nullable=False, default=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("team", String(40), nullable=True),  # added by 0005: the watch or team, for supervision
 )
 
 sessions = Table(
@@ -274,6 +275,10 @@ review_items = Table(
     Column("status", String(20), nullable=False),  # open, approved, rejected, noted
     Column("created_by", String(40), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    # Added by 0005: the supervisor's decision on a downgrade or the review that closed it.
+    Column("decided_by", String(40), nullable=True),
+    Column("decided_at", UtcDateTime, nullable=True),
+    Column("decision_reason", String(2000), nullable=True),
     Index("ix_review_items_status_kind", "status", "kind"),
 )
 
@@ -293,3 +298,4 @@ aide_memoires = Table(
 # metadata: importing them here means whoever reads ``metadata`` sees the whole schema.
 from thriives.adapters.db import dispatch_tables as _dispatch_tables  # noqa: E402,F401
 from thriives.adapters.db import intel_tables as _intel_tables  # noqa: E402,F401
+from thriives.adapters.db import supervision_tables as _supervision_tables  # noqa: E402,F401

@@ -20,6 +20,7 @@ from thriives.adapters.db.repositories import (
     ReferenceCounter,
     UserRepository,
 )
+from thriives.adapters.db.supervision_repository import SupervisionRepository
 from thriives.adapters.db.turns import Turns
 
 
@@ -56,7 +57,15 @@ class SqlUnitOfWork:
         self.assessments = AssessmentRepository(connection)
         self.intel = IntelRepository(connection)
         self.dispatch = DispatchRepository(connection)
+        self.supervision = SupervisionRepository(connection)
         self.journal = Journal(connection)
+        if self._write and connection.dialect.name == "postgresql":
+            # One lock order for every writer: the journal's head first, then rows. A write
+            # transaction takes the head anyway at its first event or audit entry; taking it
+            # at the start means no writer ever holds a row another needs while waiting for
+            # the head (a deadlock between, say, the deadline worker and a dispatcher).
+            # SQLite's BEGIN IMMEDIATE already gives its writers one order.
+            self.journal.lock()
         return self
 
     @property

@@ -16,6 +16,8 @@ from thriives.adapters.web import (
     api,
     assessment_api,
     assessment_pages,
+    dispatch_api,
+    dispatch_pages,
     intel_api,
     intel_pages,
     live,
@@ -82,9 +84,11 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(api.router)
     app.include_router(assessment_api.router)
     app.include_router(intel_api.router)
+    app.include_router(dispatch_api.router)
     app.include_router(live.router)
     app.include_router(pages.router)
     app.include_router(assessment_pages.router)
     app.include_router(intel_pages.router)
+    app.include_router(dispatch_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

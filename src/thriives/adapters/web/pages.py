@@ -28,7 +28,7 @@ from thriives.adapters.web.identity import (
 from thriives.domain.accounts import Permission, Role, can
 from thriives.domain.errors import DomainError
 from thriives.domain.incidents import TRANSITIONS, Channel, Contact, Status
-from thriives.services.incidents import request_fingerprint
+from thriives.services.incidents import UNIT_MOVES, request_fingerprint
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -259,10 +259,15 @@ def incident_page(request: Request, reference: str, caller: PageCaller) -> HTMLR
 
 def _moves(status: str) -> list[Any]:
     # Closing has its own form; so has reopening, shown only to roles that may reopen.
+    # Dispatching, arriving and withdrawing move a unit too: they are done on the board.
     return [
         t
         for t in TRANSITIONS
-        if t.source.value == status and t.target is not Status.CLOSED and t.source is not Status.CLOSED
+        if t.source.value == status
+        and t.target is not Status.CLOSED
+        and t.source is not Status.CLOSED
+        and t.target not in UNIT_MOVES
+        and t.name != "withdraw"
     ]
 
 

@@ -1,0 +1,512 @@
+"""The dispatch API: the board, units, recommendations, assigning and moving units, cut-off
+calls, attendance timing, reassessment tasks, appointment slots and appointments."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    field_validator,
+)
+
+from thriives.adapters.web.api import IncidentOut
+from thriives.adapters.web.identity import Caller, api_caller, container_of
+from thriives.adapters.web.problems import problem_responses
+from thriives.domain import incidents as rules
+from thriives.domain.clocks import review_time
+from thriives.domain.dispatch import UnitStatus
+from thriives.domain.dispatch_policy import DispatchPolicy
+from thriives.domain.reassessment import Completion
+
+router = APIRouter(prefix="/api/v1", tags=["dispatch"])
+CallerDep = Annotated[Caller, Depends(api_caller)]
+# PostgreSQL cannot store or even compare a NUL, so no text carries one, and no code,
+# reference or call sign any control character: refused here, never a server error.
+NO_NUL = r"^[^\x00]*$"
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+Code = Annotated[StrictStr, Field(min_length=1, max_length=40, pattern=PRINTABLE)]
+# Generous on purpose: the domain refuses a long text with its own limit, naming the field.
+Text = Annotated[StrictStr, Field(max_length=10_000, pattern=NO_NUL)]
+Reason = Annotated[StrictStr, Field(max_length=rules.MAX_REASON, pattern=NO_NUL)]
+Reference = Annotated[str, Path(max_length=40, pattern=PRINTABLE)]
+CallSign = Annotated[str, Path(max_length=20, pattern=PRINTABLE)]
+CallSignIn = Annotated[StrictStr, Field(min_length=1, max_length=20, pattern=PRINTABLE)]
+PathId = Annotated[int, Path(ge=1, le=2**63 - 1)]  # a BIGINT on either store
+Id = Annotated[StrictInt, Field(ge=1, le=2**63 - 1)]
+READ = problem_responses(401, 403, 404, 422)
+CHANGE = problem_responses(400, 401, 403, 404, 409, 422)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+def iso_text(value: Any) -> Any:
+    """Times and days come as ISO 8601 text only (strict mode would refuse even that)."""
+    if value is not None and not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 string")
+    return value
+
+
+def in_utc(value: datetime | None) -> datetime | None:
+    """The time in UTC; one that cannot be (year 1 or 9999 at the edge) is refused here."""
+    try:
+        return value.astimezone(UTC) if value is not None else None
+    except OverflowError:
+        raise ValueError("is out of range") from None
+
+
+# ---- the board and units -------------------------------------------------------------------
+
+
+class BoardEntryOut(BaseModel):
+    reference: str
+    status: str
+    grade: str | None
+    risk: str | None = Field(description="Highest THRIIVES level of the latest assessment")
+    category: str
+    received_at: datetime
+    area: str | None
+    call_sign: str | None = Field(description="The unit holding it, if any")
+    unit_status: str | None
+    target_minutes: int | None
+    due_at: datetime | None
+    at_risk_at: datetime | None
+    clock: Literal["running", "at_risk", "breached", "met", "missed"] | None
+    seconds_left: int | None
+    task: int | None = Field(description="The open reassessment task, if any")
+
+
+class BoardTaskOut(BaseModel):
+    id: int
+    reference: str
+    grade: str | None
+    mandatory: bool
+    why: str
+    triggers: list[str]
+    opened_at: datetime
+    escalations: int
+    overdue: bool
+
+
+class UnitOut(BaseModel):
+    call_sign: str
+    unit_type: str
+    station: str
+    skills: list[str]
+    status: str
+    incident: str | None = Field(description="Reference of the incident it holds")
+
+
+class BoardOut(BaseModel):
+    queue: list[BoardEntryOut] = Field(description="Waiting for a unit: grade, then risk, then age")
+    held: list[BoardEntryOut] = Field(description="Held by a unit")
+    tasks: list[BoardTaskOut]
+    units: list[UnitOut]
+    breached: int
+    at_risk: int
+    overdue_deadlines: int = Field(description="Deadlines past due and not fired: is the worker running?")
+    failed_deadlines: int
+    as_of: datetime
+
+
+@router.get("/board", response_model=BoardOut, responses=problem_responses(401, 403))
+def board(caller: CallerDep, request: Request) -> dict[str, Any]:
+    """The risk-ordered queue with each attendance clock, held incidents, open tasks, units."""
+    container = container_of(request)
+    return container.dispatch.board(caller.actor, container.clock())
+
+
+@router.get("/units", response_model=list[UnitOut], responses=problem_responses(401, 403))
+def list_units(caller: CallerDep, request: Request) -> list[dict[str, Any]]:
+    """Every unit with its status and the incident it holds."""
+    container = container_of(request)
+    units: list[dict[str, Any]] = container.dispatch.board(caller.actor, container.clock())["units"]
+    return units
+
+
+class MoveIn(Strict):
+    status: Literal["en_route", "at_scene", "available", "unavailable"]
+
+
+class UnitStateOut(BaseModel):
+    call_sign: str
+    unit_type: str
+    station_code: str
+    skills: list[str]
+    status: str
+
+
+@router.post("/units/{call_sign}/status", response_model=UnitStateOut, responses=CHANGE)
+def move_unit(call_sign: CallSign, body: MoveIn, caller: CallerDep, request: Request) -> dict[str, Any]:
+    """A unit's own moves, in order: assigned, en route, at scene; available and unavailable."""
+    container = container_of(request)
+    return container.dispatch.move(caller.actor, call_sign, UnitStatus(body.status), container.clock())
+
+
+class DispatchedOut(IncidentOut):
+    area: str | None
+    dispatched_at: datetime | None
+    arrived_at: datetime | None
+
+
+class TakenAwayOut(DispatchedOut):
+    task: int = Field(description="The reassessment task opened (or added to)")
+
+
+class TakeAwayIn(Strict):
+    reason: Reason | None = None
+    unavailable: StrictBool = Field(False, description="The unit becomes unavailable rather than available")
+
+
+@router.post("/units/{call_sign}/take-away", response_model=TakenAwayOut, responses=CHANGE)
+def take_away(call_sign: CallSign, body: TakeAwayIn, caller: CallerDep, request: Request) -> dict[str, Any]:
+    """Free a committed unit with a reason; its incident goes back on the queue with a task."""
+    container = container_of(request)
+    return container.dispatch.take_away(
+        caller.actor, call_sign, body.reason, container.clock(), body.unavailable
+    )
+
+
+class HandOverIn(Strict):
+    to_call_sign: CallSignIn
+    reason: Reason | None = None
+
+
+@router.post("/units/{call_sign}/hand-over", response_model=DispatchedOut, responses=CHANGE)
+def hand_over(call_sign: CallSign, body: HandOverIn, caller: CallerDep, request: Request) -> dict[str, Any]:
+    """Pass the unit's incident to another available unit in one step, with a reason."""
+    container = container_of(request)
+    return container.dispatch.hand_over(
+        caller.actor, call_sign, body.to_call_sign, body.reason, container.clock()
+    )
+
+
+# ---- an incident's dispatch ----------------------------------------------------------------
+
+
+class NeedsOut(BaseModel):
+    required: list[str]
+    wanted: list[str]
+    because: list[str] = Field(description="The policy needs that asked for the skills")
+    area: str
+    area_why: str
+    located: bool
+
+
+class RecommendationOut(BaseModel):
+    call_sign: str
+    distance_km: float | None
+    minutes: float | None = Field(description="Estimated travel time at the policy's speed")
+    has: list[str]
+    lacks: list[str]
+    reasons: list[str]
+
+
+class RecommendationsOut(BaseModel):
+    needs: NeedsOut
+    units: list[RecommendationOut] = Field(description="Best first; advisory only")
+
+
+@router.get("/incidents/{reference}/recommendations", response_model=RecommendationsOut, responses=READ)
+def recommendations(reference: Reference, caller: CallerDep, request: Request) -> dict[str, Any]:
+    """Available units for a graded incident, by skill and then distance, each with why."""
+    needs, found = container_of(request).dispatch.recommendations(caller.actor, reference)
+    return {"needs": needs, "units": [asdict(r) for r in found]}
+
+
+class AssignIn(Strict):
+    call_sign: CallSignIn
+    reason: Reason | None = Field(None, description="Needed when not sending the first recommendation")
+
+
+@router.post("/incidents/{reference}/assign", response_model=DispatchedOut, responses=CHANGE)
+def assign(reference: Reference, body: AssignIn, caller: CallerDep, request: Request) -> dict[str, Any]:
+    """Send an available unit to a graded incident."""
+    container = container_of(request)
+    return container.dispatch.assign(caller.actor, reference, body.call_sign, body.reason, container.clock())
+
+
+class TaskRefOut(BaseModel):
+    task: int
+
+
+@router.post("/incidents/{reference}/cut-off", response_model=TaskRefOut, responses=CHANGE)
+def cut_off(reference: Reference, caller: CallerDep, request: Request) -> dict[str, Any]:
+    """The call was cut off: a reassessment task opens at once (or the open one is added to)."""
+    container = container_of(request)
+    return {"task": container.dispatch.cut_off(caller.actor, reference, container.clock())}
+
+
+class TimesOut(BaseModel):
+    received_at: datetime
+    graded_at: datetime | None
+    dispatched_at: datetime | None
+    arrived_at: datetime | None
+    call_to_grade_s: int | None
+    call_to_dispatch_s: int | None
+    call_to_arrival_s: int | None
+    dispatch_to_arrival_s: int | None
+
+
+class ClockOut(BaseModel):
+    grade: str
+    area: str
+    target_minutes: int
+    started_at: datetime
+    at_risk_at: datetime
+    due_at: datetime
+
+
+class AssignmentOut(BaseModel):
+    id: int
+    call_sign: str
+    assigned_at: datetime
+    assigned_by: str
+    recommended: list[str]
+    followed: bool
+    reason: str | None
+    en_route_at: datetime | None
+    arrived_at: datetime | None
+    ended_at: datetime | None
+    end_reason: str | None
+
+
+class TaskOut(BaseModel):
+    id: int
+    status: str
+    triggers: list[dict[str, Any]]
+    mandatory: bool
+    mandatory_why: str
+    opened_at: datetime
+    escalations: int
+    last_escalated_at: datetime | None
+    done_at: datetime | None
+    done_by: str | None
+    contact_outcome: str | None
+    contact_note: str | None
+    assessment_version: int | None
+    safeguarding: list[str] | None
+    safeguarding_note: str | None
+    review_at: datetime | None
+
+
+class AppointmentOut(BaseModel):
+    id: int
+    slot_id: int
+    at: datetime
+    place: str
+    status: str
+    reasons: list[str]
+    booked_by: str
+    booked_at: datetime
+    ended_at: datetime | None
+    end_note: str | None
+
+
+class DeadlineOut(BaseModel):
+    id: int
+    kind: str
+    subject_id: int | None
+    due_at: datetime
+    created_at: datetime
+
+
+class TimingOut(BaseModel):
+    times: TimesOut
+    clock: ClockOut | None
+    assignments: list[AssignmentOut]
+    tasks: list[TaskOut]
+    appointments: list[AppointmentOut]
+    deadlines: list[DeadlineOut] = Field(description="Pending deadlines, soonest first")
+
+
+@router.get("/incidents/{reference}/dispatch", response_model=TimingOut, responses=READ)
+def timing(reference: Reference, caller: CallerDep, request: Request) -> dict[str, Any]:
+    """Times from the call and from dispatch, the clock, and every assignment, task and appointment."""
+    return container_of(request).dispatch.timing(caller.actor, reference)
+
+
+# ---- reassessment tasks --------------------------------------------------------------------
+
+
+class OpenTaskOut(TaskOut):
+    reference: str
+    grade: str | None
+    opening_category: str
+
+
+@router.get("/reassessments", response_model=list[OpenTaskOut], responses=problem_responses(401, 403))
+def open_tasks(caller: CallerDep, request: Request) -> list[dict[str, Any]]:
+    """Open reassessment tasks, oldest first."""
+    return container_of(request).reassessments.open_tasks(caller.actor)
+
+
+class TaskIncidentOut(BaseModel):
+    reference: str
+    status: str
+    grade: str | None
+    opening_category: str
+    received_at: datetime
+    latest_assessment: dict[str, Any] | None
+
+
+class TaskViewOut(BaseModel):
+    task: TaskOut
+    incident: TaskIncidentOut
+
+
+@router.get("/reassessments/{task_id}", response_model=TaskViewOut, responses=READ)
+def view_task(task_id: PathId, caller: CallerDep, request: Request) -> dict[str, Any]:
+    task, incident = container_of(request).reassessments.task(caller.actor, task_id)
+    return {"task": task, "incident": incident}
+
+
+class CompleteIn(Strict):
+    contact_outcome: Code | None = Field(None, description="The outcome of trying to contact the victim")
+    contact_note: Text | None = None
+    safeguarding: list[Code] = Field(default_factory=list, max_length=20)
+    safeguarding_note: Text | None = None
+    review_in_minutes: Annotated[StrictInt, Field(ge=0, le=100_000)] | None = Field(
+        None, description="Look again this many minutes from now"
+    )
+    review_at: AwareDatetime | None = Field(
+        None, strict=False, description="Or look again at this time (ISO 8601 with zone)"
+    )
+    reassessed_version: Id | None = Field(None, description="The assessment version made for this task")
+
+    _text = field_validator("review_at", mode="before")(iso_text)
+    _utc = field_validator("review_at")(in_utc)
+
+    def to_completion(self, now: datetime, policy: DispatchPolicy) -> Completion:
+        review = None
+        if self.review_in_minutes is not None or self.review_at is not None:
+            field = "review_in_minutes" if self.review_at is None else "review_at"
+            review = review_time(now, self.review_in_minutes, self.review_at, policy, field)
+        return Completion(
+            contact_outcome=self.contact_outcome,
+            contact_note=self.contact_note,
+            safeguarding=tuple(self.safeguarding),
+            safeguarding_note=self.safeguarding_note,
+            review_at=review,
+            reassessed_version=self.reassessed_version,
+        )
+
+
+@router.post("/reassessments/{task_id}/complete", response_model=TaskOut, responses=CHANGE)
+def complete(task_id: PathId, body: CompleteIn, caller: CallerDep, request: Request) -> dict[str, Any]:
+    """Finish a task: contact outcome, THRIIVES re-run, safeguarding, and the next review."""
+    container = container_of(request)
+    service = container.reassessments
+    now = container.clock()
+    return service.complete(caller.actor, task_id, body.to_completion(now, service.policy), now)
+
+
+# ---- appointment slots and appointments ----------------------------------------------------
+
+
+class SlotOut(BaseModel):
+    id: int
+    district_code: str
+    day: date = Field(description="The force's local day")
+    shift: str
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    booked: int
+
+
+@router.get("/appointment-slots", response_model=list[SlotOut], responses=problem_responses(401, 403, 422))
+def slots(
+    caller: CallerDep,
+    request: Request,
+    district: Annotated[str | None, Query(max_length=10, pattern=PRINTABLE)] = None,
+    days: Annotated[int, Query(ge=1, le=62)] = 7,
+) -> list[dict[str, Any]]:
+    """Slots from now to ``days`` ahead, in one district or all."""
+    container = container_of(request)
+    return container.reassessments.slots(caller.actor, district, container.clock(), days)
+
+
+class SlotIn(Strict):
+    district: Annotated[StrictStr, Field(min_length=1, max_length=10, pattern=PRINTABLE)]
+    day: date = Field(strict=False, description="The force's local day, YYYY-MM-DD")
+    shift: Code
+    capacity: Annotated[StrictInt, Field(ge=0, le=100_000)]
+
+    _text = field_validator("day", mode="before")(iso_text)
+
+
+@router.post("/appointment-slots", status_code=201, response_model=SlotOut, responses=CHANGE)
+def open_slot(body: SlotIn, caller: CallerDep, request: Request) -> dict[str, Any]:
+    """Open one district's appointment capacity for one shift of one local day."""
+    container = container_of(request)
+    return container.reassessments.open_slots(
+        caller.actor, body.district, body.day, body.shift, body.capacity, container.clock()
+    )
+
+
+class EligibilityOut(BaseModel):
+    allowed: bool
+    reasons: list[str]
+    domestic_abuse: bool
+
+
+@router.get("/incidents/{reference}/appointment-eligibility", response_model=EligibilityOut, responses=READ)
+def eligibility(reference: Reference, caller: CallerDep, request: Request) -> dict[str, Any]:
+    """Whether the latest assessment supports offering an appointment, and why."""
+    return container_of(request).reassessments.eligibility(caller.actor, reference)
+
+
+class BookIn(Strict):
+    slot_id: Id
+    at: AwareDatetime = Field(strict=False, description="When, within the slot's shift (ISO 8601 with zone)")
+    place: Text = Field(description="Where the victim chose to be seen")
+
+    _text = field_validator("at", mode="before")(iso_text)
+    _utc = field_validator("at")(in_utc)
+
+
+class BookedOut(BaseModel):
+    id: int
+    slot_id: int
+    at: datetime
+    place: str
+    status: str
+
+
+@router.post(
+    "/incidents/{reference}/appointments", status_code=201, response_model=BookedOut, responses=CHANGE
+)
+def book(reference: Reference, body: BookIn, caller: CallerDep, request: Request) -> dict[str, Any]:
+    """Book a graded incident into a slot at the time and place the victim chose."""
+    container = container_of(request)
+    return container.reassessments.book(
+        caller.actor, reference, body.slot_id, body.at, body.place, container.clock()
+    )
+
+
+class EndIn(Strict):
+    outcome: Literal["kept", "missed", "cancelled"]
+    note: Reason | None = Field(None, description="Needed when missed or cancelled")
+
+
+@router.post("/appointments/{appointment_id}/end", response_model=AppointmentOut, responses=CHANGE)
+def end_appointment(
+    appointment_id: PathId, body: EndIn, caller: CallerDep, request: Request
+) -> dict[str, Any]:
+    """Kept, missed or cancelled; a missed or cancelled one opens a reassessment task."""
+    container = container_of(request)
+    return container.reassessments.end_appointment(
+        caller.actor, appointment_id, body.outcome, body.note, container.clock()
+    )

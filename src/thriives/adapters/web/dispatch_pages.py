@@ -1,0 +1,377 @@
+"""The live board and one incident's dispatch panel: the risk-ordered queue with its clocks,
+incidents units hold, reassessment tasks, units, assigning and moving units, appointments.
+
+The board refreshes itself from ``/api/v1/board/stream``: a ``board`` frame makes the page
+fetch ``/board/panels`` again, at most about once a second (``static/board.js``), and the
+clocks count down in the browser between refreshes from the times the server gave. Forms
+post normally and come back to where they were; a refused one comes back with the message
+next to its field and the input kept. The reassessment form lives in ``reassessment_pages``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from thriives.adapters.web import reassessment_pages
+from thriives.adapters.web.assessment_pages import FormView
+from thriives.adapters.web.identity import Caller, container_of, page_caller
+from thriives.adapters.web.pages import render
+from thriives.adapters.web.reassessment_pages import refused
+from thriives.domain.clocks import AttendanceClock, local_to_utc
+from thriives.domain.dispatch import UnitStatus
+from thriives.domain.errors import DomainError
+from thriives.domain.incidents import Status
+from thriives.domain.reassessment import TRIGGER_TEXT
+from thriives.services.reassessments import ENDINGS
+
+router = APIRouter(include_in_schema=False)
+router.include_router(reassessment_pages.router)
+PageCaller = Annotated[Caller, Depends(page_caller)]
+CallSign = Annotated[str, Path(min_length=1, max_length=20)]
+AppointmentId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+JUSTIFICATION = "operational: dispatch"
+RUNNING = ("running", "at_risk", "breached")
+# The fields each form shows; a refused field a form does not show is reported above it.
+FIELDS = {
+    "assign": ("call_sign", "reason"),
+    "move": ("status",),
+    "take_away": ("reason",),
+    "hand_over": ("to_call_sign", "reason"),
+    "cut_off": (),
+    "book": ("slot_id", "at", "place"),
+    "end": ("outcome", "note"),
+    "units": ("status",),
+}
+
+
+def countdown(seconds: float | None) -> str:
+    """``12:05 left`` or ``1:02:09 over``: what the clock shows (``board.js`` does the same)."""
+    if seconds is None:
+        return ""
+    whole = int(abs(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
+    return f"{text} left" if seconds > 0 else f"{text} over"
+
+
+def _labels(request: Request) -> dict[str, Any]:
+    return {
+        "dpolicy": container_of(request).dispatch.policy,
+        "trigger_text": {t.value: text for t, text in TRIGGER_TEXT.items()},
+        "countdown": countdown,
+        "running": RUNNING,
+    }
+
+
+async def _form(request: Request) -> FormView:
+    data = await request.form()
+    return FormView({key: [str(v) for v in data.getlist(key)] for key in data})
+
+
+# ---- the board ----------------------------------------------------------------------------
+
+
+@router.get("/board")
+def board_page(request: Request, caller: PageCaller) -> HTMLResponse:
+    return _board(request, caller, 200, None, {})
+
+
+def _board(
+    request: Request,
+    caller: Caller,
+    status: int,
+    failed: str | None,
+    errors: dict[str, str],
+    unit: str | None = None,
+) -> HTMLResponse:
+    container = container_of(request)
+    # Read before the board: its stream starts after this event, so nothing that happens
+    # between rendering the page and the stream connecting is lost.
+    with container.uow() as uow:
+        after = uow.journal.last_event_id()
+    board = container.dispatch.board(caller.actor, container.clock())
+    return render(
+        request,
+        "board.html",
+        caller,
+        status,
+        board=board,
+        after=after,
+        failed=failed,
+        errors=errors,
+        failed_unit=unit,
+        **_labels(request),
+    )
+
+
+@router.get("/board/panels")
+def board_panels(request: Request, caller: PageCaller) -> HTMLResponse:
+    """The board without its frame: what the page fetches again when the stream says so."""
+    board = container_of(request).dispatch.board(caller.actor, container_of(request).clock())
+    return render(
+        request, "_board_panels.html", caller, board=board, failed=None, errors={}, **_labels(request)
+    )
+
+
+# ---- one incident's dispatch panel ---------------------------------------------------------
+
+
+def _panel(request: Request, caller: Caller, reference: str) -> dict[str, Any]:
+    """Everything the panel shows: the incident, its clock and times, recommended units,
+    the unit holding it, its tasks and appointments, and whether it may have one."""
+    container = container_of(request)
+    actor, now = caller.actor, container.clock()
+    incident, _timeline = container.incidents.view(actor, reference, now, JUSTIFICATION)
+    timing = container.dispatch.timing(actor, reference)
+    live = incident["status"] != Status.CLOSED.value
+    needs: dict[str, Any] | None = None
+    found: list[Any] = []
+    eligibility: dict[str, Any] | None = None
+    slots: list[dict[str, Any]] = []
+    if incident["grade"] is not None and live:
+        needs, found = container.dispatch.recommendations(actor, reference)
+        eligibility = container.reassessments.eligibility(actor, reference)
+        if eligibility["allowed"] and incident["status"] == Status.GRADED.value:
+            slots = container.reassessments.slots(actor, None, now)
+    held = next((a for a in timing["assignments"] if a["ended_at"] is None), None)
+    clock = AttendanceClock(**timing["clock"]) if timing["clock"] else None
+    return {
+        "incident": incident,
+        "timing": timing,
+        "clock": clock,
+        "clock_state": clock.state(now, incident["arrived_at"]) if clock else None,
+        "seconds_left": (clock.due_at - now).total_seconds() if clock else None,
+        "now": now,
+        "needs": needs,
+        "recommended": found,
+        "eligibility": eligibility,
+        "slots": slots,
+        "held": held,
+        "held_status": _unit_status(held) if held else None,
+        "open_task": next((t for t in timing["tasks"] if t["status"] == "open"), None),
+        "booked": [a for a in timing["appointments"] if a["status"] == "booked"],
+        "endings": ENDINGS,
+        "live": live,
+    }
+
+
+def _unit_status(assignment: dict[str, Any]) -> str:
+    """Where the holding unit is, from its assignment's times (moves stamp them)."""
+    if assignment["arrived_at"] is not None:
+        return UnitStatus.AT_SCENE.value
+    if assignment["en_route_at"] is not None:
+        return UnitStatus.EN_ROUTE.value
+    return UnitStatus.ASSIGNED.value
+
+
+def _panel_page(
+    request: Request,
+    caller: Caller,
+    reference: str,
+    status: int = 200,
+    failed: str | None = None,
+    form: FormView | None = None,
+    errors: dict[str, str] | None = None,
+) -> HTMLResponse:
+    context = _panel(request, caller, reference)
+    return render(
+        request,
+        "board_incident.html",
+        caller,
+        status,
+        failed=failed,
+        form=form or FormView({}),
+        errors=errors or {},
+        **context,
+        **_labels(request),
+    )
+
+
+@router.get("/board/incidents/{reference}")
+def incident_panel(request: Request, reference: str, caller: PageCaller) -> HTMLResponse:
+    return _panel_page(request, caller, reference[:40])
+
+
+async def _refused_panel(
+    request: Request, caller: Caller, reference: str, which: str, form: FormView, error: Exception
+) -> HTMLResponse:
+    status, errors = refused(error, FIELDS[which])
+    return await run_in_threadpool(_panel_page, request, caller, reference, status, which, form, errors)
+
+
+def _back(reference: str) -> RedirectResponse:
+    return RedirectResponse(f"/board/incidents/{reference}", status_code=303)
+
+
+@router.post("/board/incidents/{reference}/assign")
+async def assign(request: Request, reference: str, caller: PageCaller) -> Response:
+    """Send a unit: a recommended one, or another named with the reason for choosing it."""
+    container = container_of(request)
+    form = await _form(request)
+    reference = reference[:40]
+    chosen = form.get("other_call_sign").strip() or form.get("call_sign")
+    try:
+        if not chosen:
+            raise DomainError("choose a unit to send", "call_sign")
+        await run_in_threadpool(
+            container.dispatch.assign,
+            caller.actor,
+            reference,
+            chosen[:20],
+            form.get("reason") or None,
+            container.clock(),
+        )
+    except (DomainError, PermissionError) as error:
+        return await _refused_panel(request, caller, reference, "assign", form, error)
+    return _back(reference)
+
+
+@router.post("/board/incidents/{reference}/cut-off")
+async def cut_off(request: Request, reference: str, caller: PageCaller) -> Response:
+    """The call was cut off: a reassessment task opens at once."""
+    container = container_of(request)
+    form = await _form(request)
+    reference = reference[:40]
+    try:
+        await run_in_threadpool(container.dispatch.cut_off, caller.actor, reference, container.clock())
+    except (DomainError, PermissionError) as error:
+        return await _refused_panel(request, caller, reference, "cut_off", form, error)
+    return _back(reference)
+
+
+@router.post("/board/incidents/{reference}/appointment")
+async def book(request: Request, reference: str, caller: PageCaller) -> Response:
+    """Book the incident into a slot at the time (local wall clock) and place the victim chose."""
+    container = container_of(request)
+    form = await _form(request)
+    reference = reference[:40]
+    try:
+        slot = form.get("slot_id")
+        if not slot.isdigit() or not 1 <= int(slot) < 2**63:
+            raise DomainError("choose a slot", "slot_id")
+        at = _wall_time(form.get("at"), container.settings.force_timezone)
+        await run_in_threadpool(
+            container.reassessments.book,
+            caller.actor,
+            reference,
+            int(slot),
+            at,
+            form.get("place") or None,
+            container.clock(),
+        )
+    except (DomainError, PermissionError) as error:
+        return await _refused_panel(request, caller, reference, "book", form, error)
+    return _back(reference)
+
+
+def _wall_time(raw: str, zone: str) -> datetime:
+    try:
+        wall = datetime.fromisoformat(raw)
+    except ValueError as error:
+        raise DomainError("give the date and time of the appointment", "at") from error
+    return local_to_utc(wall.replace(tzinfo=None), ZoneInfo(zone), "at")[0]
+
+
+@router.post("/board/appointments/{appointment_id}/end")
+async def end_appointment(request: Request, appointment_id: AppointmentId, caller: PageCaller) -> Response:
+    container = container_of(request)
+    form = await _form(request)
+    reference = form.get("reference")[:40]
+    try:
+        await run_in_threadpool(
+            container.reassessments.end_appointment,
+            caller.actor,
+            appointment_id,
+            form.get("outcome"),
+            form.get("note") or None,
+            container.clock(),
+        )
+    except (DomainError, PermissionError) as error:
+        return await _refused_panel(request, caller, reference, "end", form, error)
+    return _back(reference)
+
+
+# ---- units ---------------------------------------------------------------------------------
+
+
+async def _unit_refused(
+    request: Request, caller: Caller, call_sign: str, which: str, form: FormView, error: Exception
+) -> HTMLResponse:
+    """Back on the incident panel the form came from, or on the board next to the unit."""
+    reference = form.get("reference")[:40]
+    if reference:
+        return await _refused_panel(request, caller, reference, which, form, error)
+    status, errors = refused(error, FIELDS["units"])
+    return await run_in_threadpool(_board, request, caller, status, "units", errors, call_sign)
+
+
+def _after_unit(form: FormView) -> RedirectResponse:
+    reference = form.get("reference")[:40]
+    return _back(reference) if reference else RedirectResponse("/board", status_code=303)
+
+
+@router.post("/board/units/{call_sign}/status")
+async def unit_status(request: Request, call_sign: CallSign, caller: PageCaller) -> Response:
+    """A unit's own moves: en route, at scene; available and unavailable."""
+    container = container_of(request)
+    form = await _form(request)
+    which = "move" if form.get("reference") else "units"
+    try:
+        if form.get("status") not in {s.value for s in UnitStatus}:
+            raise DomainError("is not a unit status", "status")
+        await run_in_threadpool(
+            container.dispatch.move,
+            caller.actor,
+            call_sign,
+            UnitStatus(form.get("status")),
+            container.clock(),
+        )
+    except (DomainError, PermissionError) as error:
+        return await _unit_refused(request, caller, call_sign, which, form, error)
+    return _after_unit(form)
+
+
+@router.post("/board/units/{call_sign}/take-away")
+async def take_away(request: Request, call_sign: CallSign, caller: PageCaller) -> Response:
+    """Free a committed unit: its incident goes back on the queue with a reassessment task."""
+    container = container_of(request)
+    form = await _form(request)
+    try:
+        await run_in_threadpool(
+            container.dispatch.take_away,
+            caller.actor,
+            call_sign,
+            form.get("reason") or None,
+            container.clock(),
+            form.get("unavailable") == "yes",
+        )
+    except (DomainError, PermissionError) as error:
+        return await _unit_refused(request, caller, call_sign, "take_away", form, error)
+    return _after_unit(form)
+
+
+@router.post("/board/units/{call_sign}/hand-over")
+async def hand_over(request: Request, call_sign: CallSign, caller: PageCaller) -> Response:
+    container = container_of(request)
+    form = await _form(request)
+    try:
+        if not form.get("to_call_sign").strip():
+            raise DomainError("choose the unit to hand over to", "to_call_sign")
+        await run_in_threadpool(
+            container.dispatch.hand_over,
+            caller.actor,
+            call_sign,
+            form.get("to_call_sign").strip()[:20],
+            form.get("reason") or None,
+            container.clock(),
+        )
+    except (DomainError, PermissionError) as error:
+        return await _unit_refused(request, caller, call_sign, "hand_over", form, error)
+    return _after_unit(form)
