@@ -93,3 +93,39 @@ def test_policy_check_reads_the_dispatch_policy_and_names_a_bad_shift(tmp_path: 
     assert result.exit_code == 2
     assert "dispatch.json: appointments.shifts[0].start: must be a local time HH:MM" in result.output
     assert "dispatch.json: clock.reassess_at_share: must be a number from 0.05 to 1" in result.output
+
+
+def test_qa_sample_draws_a_month_reproducibly_and_refuses_a_second_draw(database_url: str) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from tests.conftest import test_settings
+    from thriives.bootstrap import build
+    from thriives.domain.accounts import Actor, Role
+    from thriives.domain.incidents import Channel, Contact
+
+    variables = env(database_url)
+    for name, role in (("sup.one", "supervisor"), ("taker.one", "call_handler"), ("taker.two", "call_handler")):
+        assert runner.invoke(app, ["user", "add", name, "--role", role], env=variables).exit_code == 0
+    container = build(test_settings(database_url))
+    try:
+        start = datetime(2026, 10, 3, 12, tzinfo=UTC)
+        for index in range(60):
+            name = ("taker.one", "taker.two")[index % 2]
+            with container.uow() as uow:
+                row = uow.users.by_username(name)
+            assert row is not None
+            actor = Actor(row["id"], name, Role.CALL_HANDLER, name)
+            when = start + timedelta(hours=index)
+            contact = Contact(Channel.NON_EMERGENCY, when, "concern_for_safety", account="worried")
+            container.incidents.open(actor, contact, when)
+    finally:
+        container.close()
+    drawn = runner.invoke(app, ["qa", "sample", "2026-10", "--seed", "october", "--as", "sup.one"], env=variables)
+    assert drawn.exit_code == 0, drawn.output
+    assert "draw 1: 6 picked from 60 calls in 2026-10" in drawn.output  # 3 a handler beats 2%
+    again = runner.invoke(app, ["qa", "reproduce", "1", "--as", "sup.one"], env=variables)
+    assert again.exit_code == 0 and "the same picks" in again.output
+    twice = runner.invoke(app, ["qa", "sample", "2026-10", "--seed", "other", "--as", "sup.one"], env=variables)
+    assert twice.exit_code == 2 and "period: the sample for 2026-10 was already drawn" in twice.output
+    refused = runner.invoke(app, ["qa", "sample", "2026-11", "--seed", "x", "--as", "taker.one"], env=variables)
+    assert refused.exit_code == 2

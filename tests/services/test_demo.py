@@ -53,8 +53,10 @@ def test_seeding_fills_an_empty_store_in_batches(
     slots = count(container, appointment_slots)
     assert slots > 0
     assessed = len(demo.LIVE_ASSESSMENTS)
-    queued = count(container, review_items)
-    assert count(container, events) == result.events == 2 * SMALL + live + assessed + slots + queued
+    queued = count(container, review_items) - 1  # each with an event, but the one downgrade
+    samples = 1  # last month's sample drawn
+    expected = 2 * SMALL + live + assessed + slots + queued + 1 + samples
+    assert count(container, events) == result.events == expected
     assert count(container, qa_facts) == SMALL + live  # every incident has its QA facts
     with container.uow() as uow:
         demo_users = uow.users.all()
@@ -75,6 +77,8 @@ def test_seeding_fills_an_empty_store_in_batches(
         "appointment.slot_opened": slots,
         "incident.assessed": assessed,
         "review.queued": queued,
+        "review.downgrade_requested": 1,
+        "review.sample_drawn": samples,
     }
     assert imports == 5  # four batches of incidents, one of intelligence records
 

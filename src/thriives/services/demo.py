@@ -154,6 +154,7 @@ def seed_demo(
         progress(done + people, incidents + people)
     live = _open_live_calls(container, force, seed, as_of)
     _open_appointment_slots(container, force, as_of)
+    _draw_last_months_sample(container, seed, as_of)
     with container.uow() as uow:
         events_written = uow.connection.execute(select(func.count()).select_from(events)).scalar_one()
     users = len(DEMO_USERS) + len(HISTORY_HANDLERS)
@@ -244,17 +245,24 @@ def _open_live_calls(container: Container, force: DemoForce, seed: int, as_of: d
 # Live calls already assessed when the demo starts, so the board has clocks running: call
 # index, raised factor levels (others low), indicators. The first call (domestic abuse) is
 # left for the user to search and assess.
-LIVE_ASSESSMENTS: tuple[tuple[int, dict[str, str], frozenset[str]], ...] = (
-    (1, {"harm": "high", "risk": "medium"}, frozenset({"rtc_injury"})),
-    (3, {"vulnerability": "high", "risk": "medium"}, frozenset({"vulnerable_person"})),
-    (4, {}, frozenset()),
+LIVE_ASSESSMENTS: tuple[tuple[int, dict[str, str], frozenset[str], tuple[str, str] | None], ...] = (
+    (1, {"harm": "high", "risk": "medium"}, frozenset({"rtc_injury"}), None),
+    # The handler downgrades this one, with a reason: it waits for a supervisor's decision.
+    (
+        2,
+        {"vulnerability": "medium"},
+        frozenset(),
+        ("scheduled", "caller is safe indoors tonight and asked to be seen tomorrow"),
+    ),
+    (3, {"vulnerability": "high", "risk": "medium"}, frozenset({"vulnerable_person"}), None),
+    (4, {}, frozenset(), None),
 )
 
 
 def _assess_live_calls(container: Container, actor: Actor, refs: list[str]) -> None:
     policy = container.assessment_policy
     model = policy.models[policy.default_model]
-    for index, raised, indicators in LIVE_ASSESSMENTS:
+    for index, raised, indicators, override in LIVE_ASSESSMENTS:
         with container.uow() as uow:
             row = uow.incidents.require(refs[index])
         facts = CallFacts(row["opening_category"], frozenset(row["qualifiers"]), row["channel"])
@@ -263,8 +271,22 @@ def _assess_live_calls(container: Container, actor: Actor, refs: list[str]) -> N
             for f in model.factors
         }
         advice = {code: AdviceRecord(True) for code in advice_due(facts, policy)}
-        submission = Submission(model.code, ratings, indicators=indicators, advice=advice)
+        grade, why = override or (None, None)
+        submission = Submission(
+            model.code, ratings, indicators=indicators, advice=advice, grade=grade, override_reason=why
+        )
         container.assessments.assess(actor, refs[index], submission, container.clock())
+
+
+def _draw_last_months_sample(container: Container, seed: int, as_of: datetime) -> None:
+    """The supervisors' random review sample of last month's calls, from a recorded seed."""
+    with container.uow() as uow:
+        row = uow.users.by_username("supervisor")
+    assert row is not None
+    actor = Actor(row["id"], row["username"], Role(row["role"]), row["display_name"])
+    local = as_of.astimezone(ZoneInfo(container.settings.force_timezone))
+    month = (local.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    container.supervision.draw_sample(actor, month, f"demo-{seed}-{month}", max(as_of, container.clock()))
 
 
 SLOT_DAYS = 7

@@ -199,8 +199,10 @@ class SupervisionService:
             if not open_items:
                 raise DomainError(f"{reference} is not in the review queue", "reference")
             latest = uow.assessments.latest(incident["id"])
-            model = self.assessment.models[latest["model"]] if latest else None
-            factors = [f.code for f in model.factors] if model else []
+            # With no assessment on record, each factor of the default model is rated (as
+            # not applied, one expects), so the review still judges the model's use.
+            model = self.assessment.models[latest["model"] if latest else self.assessment.default_model]
+            factors = [f.code for f in model.factors]
             scored = score_review(
                 self.policy.form,
                 answers,

@@ -12,7 +12,7 @@ from rich.console import Console
 from thriives.adapters.cli.import_command import import_files
 from thriives.adapters.db.migrate import upgrade
 from thriives.bootstrap import Container, build
-from thriives.domain.accounts import Role
+from thriives.domain.accounts import Actor, Role
 from thriives.domain.errors import DomainError
 from thriives.policy.loading import (
     PolicyError,
@@ -20,6 +20,7 @@ from thriives.policy.loading import (
     load_category_policy,
     load_dispatch_policy,
     load_intel_policy,
+    load_supervision_policy,
 )
 from thriives.settings import Settings
 
@@ -30,6 +31,8 @@ policy_app = typer.Typer(help="Force policy files", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 app.add_typer(policy_app, name="policy")
+qa_app = typer.Typer(help="Quality assurance of call handling", no_args_is_help=True)
+app.add_typer(qa_app, name="qa")
 app.command("import")(import_files)
 console = Console(stderr=True)
 
@@ -47,7 +50,10 @@ def migrate() -> None:
     """Bring the database schema up to date."""
     container = _container()
     upgrade(container.engine)
-    console.print("schema up to date")
+    written = container.supervision.backfill_facts()
+    console.print(
+        "schema up to date" + (f"; QA facts written for {written} earlier incidents" if written else "")
+    )
 
 
 @app.command()
@@ -62,6 +68,7 @@ def serve(
 
     container = _container()
     upgrade(container.engine)
+    container.supervision.backfill_facts()  # incidents from before supervision existed
     settings = container.settings
     console.print(
         f"thriives on http://{settings.host}:{settings.port}{' (demo mode)' if settings.demo else ''}"
@@ -226,6 +233,7 @@ def policy_check(directory: Path = typer.Argument(None, help="Policy folder (def
         assessment = load_assessment_policy(directory, policy)
         intel = load_intel_policy(directory, assessment)
         dispatch = load_dispatch_policy(directory, assessment, policy)
+        supervision = load_supervision_policy(directory, assessment)
     except PolicyError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(2) from error
@@ -245,6 +253,11 @@ def policy_check(directory: Path = typer.Argument(None, help="Policy folder (def
         f"dispatch {dispatch.version}: clocks from the {dispatch.clock_from}, reassess at "
         f"{dispatch.reassess_at_share:.0%} of target, {len(dispatch.unit_types)} unit types, "
         f"{len(dispatch.skills)} skills, {len(dispatch.needs)} needs, {len(dispatch.shifts)} shifts: OK"
+    )
+    typer.echo(
+        f"supervision {supervision.version}: review form {supervision.form.version} with "
+        f"{len(supervision.form.items)} items, sample {supervision.sample_share:.0%} and at least "
+        f"{supervision.sample_per_handler} per handler a month, {len(supervision.shifts)} shifts: OK"
     )
 
 
@@ -270,3 +283,51 @@ def assess(
         raise typer.Exit(2) from error
     for line in lines:
         typer.echo(line)
+
+
+def _actor_named(container: Container, username: str) -> Actor:
+    with container.uow() as uow:
+        row = uow.users.by_username(username)
+    if row is None:
+        console.print(f"[red]--as: no user {username!r}[/red]")
+        raise typer.Exit(2)
+    return Actor(row["id"], row["username"], Role(row["role"]), row["display_name"])
+
+
+@qa_app.command("sample")
+def qa_sample(
+    period: str = typer.Argument(..., help="The month, YYYY-MM (force local time)"),
+    seed: str = typer.Option(..., help="The seed: record it; the same seed draws the same sample"),
+    as_user: str = typer.Option(..., "--as", help="The supervisor drawing it"),
+) -> None:
+    """Draw a month's random review sample (at least the policy's share of calls and per handler),
+    log the draw, and put the picks in the review queue."""
+    container = _container()
+    upgrade(container.engine)
+    try:
+        drawn = container.supervision.draw_sample(
+            _actor_named(container, as_user), period, seed, datetime.now(UTC)
+        )
+    except (DomainError, PermissionError) as error:
+        field = getattr(error, "field", None)
+        console.print(f"[red]{field + ': ' if field else ''}{getattr(error, 'message', error)}[/red]")
+        raise typer.Exit(2) from error
+    console.print(
+        f"draw {drawn['id']}: {len(drawn['picks'])} picked from {drawn['candidates']} calls in {period}"
+    )
+
+
+@qa_app.command("reproduce")
+def qa_reproduce(
+    draw_id: int = typer.Argument(..., help="The draw's number"),
+    as_user: str = typer.Option(..., "--as", help="The supervisor checking it"),
+) -> None:
+    """Draw a logged sample again from its seed and say whether the picks are the same."""
+    container = _container()
+    try:
+        again = container.supervision.reproduce(_actor_named(container, as_user), draw_id)
+    except (DomainError, PermissionError) as error:
+        console.print(f"[red]{getattr(error, 'message', error)}[/red]")
+        raise typer.Exit(2) from error
+    console.print(f"draw {draw_id}: {'the same picks' if again['same'] else 'DIFFERENT picks'}")
+    raise typer.Exit(0 if again["same"] else 1)
