@@ -1,5 +1,5 @@
 # The two commands of the README, and a few more for developers.
-.PHONY: run test lint bench bench-scale
+.PHONY: run test lint bench bench-scale bench-dispatch
 
 run:  ## set up and start thriives on SQLite with the fictional demo force
 	scripts/ensure-uv
@@ -18,6 +18,12 @@ bench:
 	scripts/uv run --frozen python bench/save_assessments.py
 	scripts/uv run --frozen python bench/grading_pure.py
 	scripts/uv run --frozen python bench/intel_search_quality.py
+	scripts/uv run --frozen python bench/deadlines.py --quick
+	scripts/uv run --frozen python bench/board_stream.py --quick
 
 bench-scale:  ## call-time search at 1,000,000 people on both stores (the first run builds them: long)
 	scripts/uv run --frozen python bench/intel_search_scale.py
+
+bench-dispatch:  ## 10,000 deadlines firing and 300 live-board subscribers, both stores (about 6 minutes)
+	scripts/uv run --frozen python bench/deadlines.py
+	scripts/uv run --frozen python bench/board_stream.py

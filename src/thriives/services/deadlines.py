@@ -44,6 +44,9 @@ class DeadlineService:
 
     def fire_due(self, now: datetime, worker: str, limit: int = 200) -> list[Fired]:
         """Fire up to ``limit`` deadlines due at ``now``; return those fired."""
+        upcoming = self.next_due()  # a read: an idle worker never takes the journal's lock
+        if upcoming is None or upcoming > now:
+            return []
         try:
             with self._uow(write=True) as uow:
                 claimed = uow.dispatch.claim_due(now, worker, limit)

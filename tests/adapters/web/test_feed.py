@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 
 from fastapi.testclient import TestClient
 
@@ -83,3 +84,25 @@ def test_the_polling_endpoint_pages_through_events(
     rest = client.get("/api/v1/events", params={"after": first[-1]["id"]}, headers=headers).json()
     assert [e["reference"] for e in first + rest] == references
     assert all("caller" not in json.dumps(e) for e in first + rest)  # no personal data on the feed
+
+
+def test_subscribers_arriving_together_start_one_poller() -> None:
+    """Every board reconnecting at once (after a restart) must not start a poller each."""
+    reads: list[int] = []
+
+    def fetch(after: int, limit: int) -> list[dict[str, object]]:
+        reads.append(after)
+        return []
+
+    def latest() -> int:
+        time.sleep(0.02)  # the store takes a moment: the other subscribers arrive meanwhile
+        return 0
+
+    async def scenario() -> int:
+        feed = EventFeed(fetch, latest, interval=0.05)
+        await asyncio.gather(*(feed.start() for _ in range(20)))
+        await asyncio.sleep(0.3)
+        await feed.stop()
+        return len(reads)
+
+    assert asyncio.run(scenario()) <= 8  # one poller: about 6 reads in 0.3 s, not 120

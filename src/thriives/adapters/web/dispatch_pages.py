@@ -10,7 +10,8 @@ next to its field and the input kept. The reassessment form lives in ``reassessm
 
 from __future__ import annotations
 
-from datetime import datetime
+import threading
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -23,6 +24,7 @@ from thriives.adapters.web.assessment_pages import FormView
 from thriives.adapters.web.identity import Caller, container_of, page_caller
 from thriives.adapters.web.pages import render
 from thriives.adapters.web.reassessment_pages import refused
+from thriives.domain.accounts import Permission, require
 from thriives.domain.clocks import AttendanceClock, local_to_utc
 from thriives.domain.dispatch import UnitStatus
 from thriives.domain.errors import DomainError
@@ -111,10 +113,46 @@ def _board(
     )
 
 
+class BoardCache:
+    """The board as last read, shared by every viewer in this process for up to ``TTL``
+    seconds while no new event has arrived: a change that reaches hundreds of open boards
+    costs one read of the store, not hundreds. It holds no caller details."""
+
+    TTL = timedelta(seconds=1)
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: tuple[int, datetime] | None = None
+        self._board: dict[str, Any] | None = None
+
+    def get(self, request: Request, caller: Caller) -> dict[str, Any]:
+        container = container_of(request)
+        require(caller.actor.role, Permission.VIEW_QUEUE)
+        with container.uow() as uow:
+            latest = uow.journal.last_event_id()
+        now = container.clock()
+        with self._lock:
+            if self._seen is not None and self._board is not None:
+                seen, at = self._seen
+                if seen == latest and timedelta(0) <= now - at < self.TTL:
+                    return self._board
+            board = container.dispatch.board(caller.actor, now)
+            self._seen, self._board = (latest, now), board
+            return board
+
+
+_BOARD_CACHES: dict[int, BoardCache] = {}
+
+
+def board_cache(request: Request) -> BoardCache:
+    """One cache per application (the container's), kept out of app.state."""
+    return _BOARD_CACHES.setdefault(id(container_of(request)), BoardCache())
+
+
 @router.get("/board/panels")
 def board_panels(request: Request, caller: PageCaller) -> HTMLResponse:
     """The board without its frame: what the page fetches again when the stream says so."""
-    board = container_of(request).dispatch.board(caller.actor, container_of(request).clock())
+    board = board_cache(request).get(request, caller)
     return render(
         request, "_board_panels.html", caller, board=board, failed=None, errors={}, **_labels(request)
     )

@@ -30,12 +30,20 @@ class EventFeed:
         self._interval = interval
         self._subscribers: set[asyncio.Queue[dict[str, Any] | None]] = set()
         self._task: asyncio.Task[None] | None = None
+        self._starting = asyncio.Lock()
         self.high_water = 0
 
     async def start(self) -> None:
-        if self._task is None:
-            self.high_water = await run_in_threadpool(self._latest)
-            self._task = asyncio.create_task(self._poll())
+        """Start the one poller of this process (idempotent). Subscribers arriving together
+        (every board reconnecting after a restart) wait for the first to start it; without
+        the lock each would start its own poller, all reading the store and publishing the
+        same events."""
+        if self._task is not None:
+            return
+        async with self._starting:
+            if self._task is None:
+                self.high_water = await run_in_threadpool(self._latest)
+                self._task = asyncio.create_task(self._poll())
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -90,7 +98,6 @@ class EventFeed:
                     yield row
         finally:
             self._subscribers.discard(queue)
-
 
     async def batches(self, last_event_id: int | None) -> AsyncIterator[list[dict[str, Any]]]:
         """The same events as ``stream``, coalesced: whatever arrived together is one batch.
