@@ -134,3 +134,8 @@ def test_a_domestic_abuse_incident_cannot_close_without_dash_or_a_reason(client:
     assert refused.status_code == 422
     assert problem_field(refused) == "dash_exemption"
     assert client.get(f"/api/v1/incidents/{reference}", headers=headers).json()["status"] == "open"
+
+
+def test_a_reference_with_a_nul_byte_is_refused_not_a_server_error(client: TestClient, bearer) -> None:
+    response = client.get("/api/v1/incidents/TH%00X", headers=bearer(Role.DISPATCHER))
+    assert response.status_code == 422

@@ -143,7 +143,8 @@ class Me(BaseModel):
     role: str
 
 
-Reference = Annotated[str, Field(max_length=40)]
+# No NUL or control characters: PostgreSQL cannot compare a NUL byte.
+Reference = Annotated[str, Field(max_length=40, pattern=r"^[^\x00-\x1f\x7f]*$")]
 IdempotencyKey = Annotated[
     str | None,
     Header(

@@ -18,7 +18,8 @@ router = APIRouter(prefix="/api/v1", tags=["assessment"])
 CallerDep = Annotated[Caller, Depends(api_caller)]
 Code = Annotated[StrictStr, Field(min_length=1, max_length=40)]
 Text = Annotated[StrictStr, Field(max_length=2000)]
-Reference = Annotated[str, Field(max_length=40)]
+# No NUL or control characters: PostgreSQL cannot compare a NUL byte.
+Reference = Annotated[str, Field(max_length=40, pattern=r"^[^\x00-\x1f\x7f]*$")]
 ERRORS = problem_responses(400, 401, 403, 404, 409, 422)
 
 

@@ -21,7 +21,8 @@ CallerDep = Annotated[Caller, Depends(api_caller)]
 # Generous on purpose: the domain refuses a long term with its own limit, naming the field
 # ("name: is 10000 characters long; the most is 200"). Beyond this the schema refuses it.
 Term = Annotated[StrictStr, Field(max_length=10_000)]
-Reference = Annotated[str, Field(max_length=40)]
+# No NUL or control characters: PostgreSQL cannot compare a NUL byte.
+Reference = Annotated[str, Field(max_length=40, pattern=r"^[^\x00-\x1f\x7f]*$")]
 Id = Annotated[StrictInt, Field(ge=1, le=2**63 - 1)]  # a BIGINT on either store
 ERRORS = problem_responses(400, 401, 403, 404, 422)
 
