@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from thriives.domain.dispatch_policy import Shift
@@ -46,9 +46,13 @@ def period_bounds(start: date, end: date, zone: ZoneInfo) -> tuple[datetime, dat
         raise DomainError(f"the period ends ({end}) before it starts ({start})", "end")
     if (end - start).days > LONGEST_PERIOD_DAYS:
         raise DomainError(f"at most {LONGEST_PERIOD_DAYS} days", "end")
+    if end == date.max:  # the period would end after the last day a date can hold
+        raise DomainError("is out of range", "end")
     first = datetime.combine(start, time(0), tzinfo=zone)
     after = datetime.combine(end + timedelta(days=1), time(0), tzinfo=zone)
-    return first, after
+    # In UTC as promised: two datetimes in one zone subtract by wall clock (a day across a
+    # clock change would measure 24 hours, not 23 or 25).
+    return first.astimezone(UTC), after.astimezone(UTC)
 
 
 @dataclass(frozen=True)

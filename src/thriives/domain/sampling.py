@@ -2,7 +2,10 @@
 
 Each candidate incident gets a score in [0, 1) from a keyed hash of the seed, the period and
 its reference, so the same seed and candidates always give the same sample, and adding a
-candidate never changes whether another was picked. The sample is:
+candidate never changes another's score: whoever the share picked stays picked. (No sample
+can both meet a per-handler minimum and only ever grow with the pool; a newcomer may take
+at most one place a minimum or the top-up gave another, and none if it is not picked.)
+The sample is:
 
 1. every candidate whose score is below the policy's share (about that share of calls);
 2. then, for each handler with fewer than the policy's minimum picks, their lowest-scoring

@@ -45,9 +45,9 @@ def month_bounds(period: str, zone: ZoneInfo) -> tuple[datetime, datetime]:
     try:
         year, month = (int(part) for part in period.split("-"))
         first = date(year, month, 1)
+        last = date(year + (month == 12), month % 12 + 1, 1)  # December 9999 has no after
     except ValueError as error:
         raise DomainError("must be a month, YYYY-MM", "period") from error
-    last = date(year + (month == 12), month % 12 + 1, 1)
     start, _ = period_bounds(first, first, zone)
     end, _ = period_bounds(last, last, zone)
     return start, end
@@ -191,11 +191,7 @@ class SupervisionService:
         require(actor.role, Permission.REVIEW_CALLS)
         with self._uow(write=True) as uow:
             incident = uow.incidents.require(reference, for_update=True)
-            open_items = [
-                i
-                for i in uow.supervision.open_items(list(REVIEWED_KINDS), limit=10_000)
-                if i["incident_id"] == incident["id"]
-            ]
+            open_items = uow.supervision.open_items(list(REVIEWED_KINDS), incident_id=incident["id"])
             if not open_items:
                 raise DomainError(f"{reference} is not in the review queue", "reference")
             latest = uow.assessments.latest(incident["id"])
@@ -300,8 +296,10 @@ class SupervisionService:
         if not 0 < len(seed) <= MAX_SEED:
             raise DomainError(f"must be 1 to {MAX_SEED} characters", "seed")
         start, end = month_bounds(period, self._zone)
-        if start > now:
-            raise DomainError("that month has not started", "period")
+        if end > now:
+            # One draw a month, over the whole month: drawn early, later calls could never
+            # be sampled and a handler's minimum would be counted on part of their month.
+            raise DomainError(f"{period} is not over yet; draw its sample once it is", "period")
         with self._uow(write=True) as uow:
             if uow.supervision.draws(period):
                 raise Conflict(f"the sample for {period} was already drawn", "period")
@@ -342,7 +340,7 @@ class SupervisionService:
     def _pool(self, uow: SqlUnitOfWork, start: datetime, end: datetime, as_of: datetime) -> list[Candidate]:
         """The month's incidents as they stood at ``as_of``, less those queued for another
         reason by then: rebuilt the same way later, so a logged draw can be reproduced."""
-        queued = uow.supervision.queued_before(as_of, exclude_kind="sample")
+        queued = uow.supervision.queued_before(as_of, [k for k in QUEUE_KINDS if k != "sample"])
         return [
             Candidate(ref, handler)
             for ref, handler in uow.supervision.sample_candidates(start, end, as_of)

@@ -164,7 +164,9 @@ class SupervisionRepository:
         )
         return result.rowcount == 1
 
-    def open_items(self, kinds: list[str], limit: int = 500) -> list[dict[str, Any]]:
+    def open_items(
+        self, kinds: list[str], limit: int = 500, incident_id: str | None = None
+    ) -> list[dict[str, Any]]:
         query = (
             select(
                 review_items,
@@ -179,6 +181,8 @@ class SupervisionRepository:
             .order_by(review_items.c.created_at, review_items.c.id)
             .limit(limit)
         )
+        if incident_id is not None:
+            query = query.where(review_items.c.incident_id == incident_id)
         return _rows(self._c.execute(query))
 
     # ---- reviews -----------------------------------------------------------------------
@@ -245,12 +249,13 @@ class SupervisionRepository:
         )
         return [(row[0], row[1]) for row in self._c.execute(query)]
 
-    def queued_before(self, as_of: datetime, exclude_kind: str) -> set[str]:
-        """References of incidents put in the review queue by ``as_of`` (any outcome since)."""
+    def queued_before(self, as_of: datetime, kinds: list[str]) -> set[str]:
+        """References of incidents put in the review queue under one of ``kinds`` by
+        ``as_of`` (any outcome since)."""
         query = (
             select(incidents.c.reference)
             .join(review_items, review_items.c.incident_id == incidents.c.id)
-            .where(review_items.c.created_at <= as_of, review_items.c.kind != exclude_kind)
+            .where(review_items.c.created_at <= as_of, review_items.c.kind.in_(kinds))
             .distinct()
         )
         return {row[0] for row in self._c.execute(query)}
