@@ -22,14 +22,19 @@ def default_policy_dir() -> Path:
     return Path(str(resources.files("thriives.policy")))
 
 
-def load_category_policy(directory: Path | None = None) -> CategoryPolicy:
-    path = (directory or default_policy_dir()) / "categories.json"
+def _read(path: Path) -> Any:
+    """One policy file's JSON; a missing or malformed file is refused by name and line."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as error:
         raise PolicyError(f"{path}: file not found") from error
     except json.JSONDecodeError as error:
         raise PolicyError(f"{path}: line {error.lineno}: not valid JSON ({error.msg})") from error
+
+
+def load_category_policy(directory: Path | None = None) -> CategoryPolicy:
+    path = (directory or default_policy_dir()) / "categories.json"
+    data = _read(path)
     try:
         return parse_category_policy(data, source=str(path))
     except ValueError as error:
@@ -41,13 +46,7 @@ def read_policy_files(directory: Path | None = None) -> dict[str, Any]:
     folder = directory or default_policy_dir()
     files: dict[str, Any] = {}
     for name in FILES:
-        path = folder / name
-        try:
-            files[name] = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError as error:
-            raise PolicyError(f"{path}: file not found") from error
-        except json.JSONDecodeError as error:
-            raise PolicyError(f"{path}: line {error.lineno}: not valid JSON ({error.msg})") from error
+        files[name] = _read(folder / name)
     return files
 
 
@@ -63,12 +62,7 @@ def load_assessment_policy(
 
 def load_intel_policy(directory: Path | None, assessment: AssessmentPolicy) -> IntelPolicy:
     path = (directory or default_policy_dir()) / "intel.json"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as error:
-        raise PolicyError(f"{path}: file not found") from error
-    except json.JSONDecodeError as error:
-        raise PolicyError(f"{path}: line {error.lineno}: not valid JSON ({error.msg})") from error
+    data = _read(path)
     try:
         return parse_intel_policy(data, assessment, source=str(path))
     except ValueError as error:
@@ -79,12 +73,7 @@ def load_dispatch_policy(
     directory: Path | None, assessment: AssessmentPolicy, categories: CategoryPolicy
 ) -> DispatchPolicy:
     path = (directory or default_policy_dir()) / "dispatch.json"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as error:
-        raise PolicyError(f"{path}: file not found") from error
-    except json.JSONDecodeError as error:
-        raise PolicyError(f"{path}: line {error.lineno}: not valid JSON ({error.msg})") from error
+    data = _read(path)
     try:
         return parse_dispatch_policy(data, assessment, categories, source=str(path))
     except ValueError as error:
@@ -93,12 +82,7 @@ def load_dispatch_policy(
 
 def load_supervision_policy(directory: Path | None, assessment: AssessmentPolicy) -> SupervisionPolicy:
     path = (directory or default_policy_dir()) / "supervision.json"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as error:
-        raise PolicyError(f"{path}: file not found") from error
-    except json.JSONDecodeError as error:
-        raise PolicyError(f"{path}: line {error.lineno}: not valid JSON ({error.msg})") from error
+    data = _read(path)
     try:
         return parse_supervision_policy(data, assessment.levels, source=str(path))
     except ValueError as error:
