@@ -1,5 +1,5 @@
 # The two commands of the README, and a few more for developers.
-.PHONY: run test lint bench bench-scale bench-dispatch
+.PHONY: run test lint bench bench-scale bench-dispatch bench-compliance
 
 run:  ## set up and start thriives on SQLite with the fictional demo force
 	scripts/ensure-uv
@@ -27,3 +27,6 @@ bench-scale:  ## call-time search at 1,000,000 people on both stores (the first 
 bench-dispatch:  ## 10,000 deadlines firing and 300 live-board subscribers, both stores (about 6 minutes)
 	scripts/uv run --frozen python bench/deadlines.py
 	scripts/uv run --frozen python bench/board_stream.py
+
+bench-compliance:  ## the compliance dashboard over a year of 500,000 incidents, both stores (the first run builds them: about 8 minutes more)
+	scripts/uv run --frozen python bench/compliance_dashboard.py
