@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
@@ -104,7 +105,8 @@ def test_qa_sample_draws_a_month_reproducibly_and_refuses_a_second_draw(database
     from thriives.domain.incidents import Channel, Contact
 
     variables = env(database_url)
-    for name, role in (("sup.one", "supervisor"), ("taker.one", "call_handler"), ("taker.two", "call_handler")):
+    staff = (("sup.one", "supervisor"), ("taker.one", "call_handler"), ("taker.two", "call_handler"))
+    for name, role in staff:
         assert runner.invoke(app, ["user", "add", name, "--role", role], env=variables).exit_code == 0
     container = build(test_settings(database_url))
     try:
@@ -120,12 +122,16 @@ def test_qa_sample_draws_a_month_reproducibly_and_refuses_a_second_draw(database
             container.incidents.open(actor, contact, when)
     finally:
         container.close()
-    drawn = runner.invoke(app, ["qa", "sample", "2026-10", "--seed", "october", "--as", "sup.one"], env=variables)
+
+    def qa(*words: str) -> Any:
+        return runner.invoke(app, ["qa", *words], env=variables)
+
+    drawn = qa("sample", "2026-10", "--seed", "october", "--as", "sup.one")
     assert drawn.exit_code == 0, drawn.output
     assert "draw 1: 6 picked from 60 calls in 2026-10" in drawn.output  # 3 a handler beats 2%
-    again = runner.invoke(app, ["qa", "reproduce", "1", "--as", "sup.one"], env=variables)
+    again = qa("reproduce", "1", "--as", "sup.one")
     assert again.exit_code == 0 and "the same picks" in again.output
-    twice = runner.invoke(app, ["qa", "sample", "2026-10", "--seed", "other", "--as", "sup.one"], env=variables)
+    twice = qa("sample", "2026-10", "--seed", "other", "--as", "sup.one")
     assert twice.exit_code == 2 and "period: the sample for 2026-10 was already drawn" in twice.output
-    refused = runner.invoke(app, ["qa", "sample", "2026-11", "--seed", "x", "--as", "taker.one"], env=variables)
+    refused = qa("sample", "2026-10", "--seed", "x", "--as", "taker.one")
     assert refused.exit_code == 2

@@ -116,9 +116,9 @@ def test_a_downgrade_needs_a_reason_and_goes_to_a_supervisor(
     assert assessed.evaluation.downgrade
     with container.uow() as uow:
         items = uow.assessments.review_items(incident["id"])
-    # the downgrade for a decision, and (as every DA incident is) the call for review
-    assert [(i["kind"], i["status"]) for i in items] == [("downgrade", "open"), ("domestic_abuse", "open")]
-    assert items[0]["detail"]["proposed"] == "emergency" and items[0]["detail"]["chosen"] == "scheduled"
+    # the call for review (as every DA incident is, from its opening), and the downgrade for a decision
+    assert [(i["kind"], i["status"]) for i in items] == [("domestic_abuse", "open"), ("downgrade", "open")]
+    assert items[1]["detail"]["proposed"] == "emergency" and items[1]["detail"]["chosen"] == "scheduled"
 
 
 def test_an_upgrade_is_free(container: Container, people: People, clock: FakeClock) -> None:

@@ -104,12 +104,13 @@ def test_every_change_writes_its_event_and_audit_entry_together(
     _, timeline = container.incidents.view(actor, reference, clock())
     assert [e["kind"] for e in timeline] == [
         "incident.opened",
+        "review.queued",  # a domestic-abuse call goes to the supervisors' review queue
         "incident.grade",
         "incident.recategorised",
         "incident.closed",
         "incident.reopen",
     ]
-    recategorised = timeline[2]["data"]
+    recategorised = timeline[3]["data"]
     assert recategorised["before"]["opening_category"] == "domestic_incident"
     assert recategorised["after"]["opening_category"] == "concern_for_safety"
     assert recategorised["reason"] == "caller clarified: no partner involved"

@@ -92,9 +92,9 @@ def check_completion(
         latest_assessment is None or done.reassessed_version != latest_assessment[0] or not fresh
     ):
         raise DomainError(
-                "must be the incident's latest assessment, made since the task opened",
-                "reassessed_version",
-            )
+            "must be the incident's latest assessment, made since the task opened",
+            "reassessed_version",
+        )
     if mandatory:
         if done.reassessed_version is None:
             raise DomainError(

@@ -150,8 +150,6 @@ class IncidentService:
             "version": 1,
         }
         uow.incidents.add(incident)
-        if self.facts is not None:
-            self.facts.opened(uow, incident, actor.username, actor.user_id)
         summary = {
             "reference": incident["reference"],
             "status": incident["status"],
@@ -160,6 +158,9 @@ class IncidentService:
             "qualifiers": incident["qualifiers"],
         }
         uow.journal.event(now, actor.username, "incident.opened", {"after": summary}, incident["id"])
+        if self.facts is not None:
+            self.facts.opened(uow, incident, actor.username, actor.user_id)
+            self._queue_if_domestic_abuse(uow, actor, incident, now)
         uow.journal.audit(
             now,
             actor.username,
@@ -272,6 +273,17 @@ class IncidentService:
             }
             return self._save(uow, actor, incident, changes, "incident.closed", text, now)
 
+    def _queue_if_domestic_abuse(
+        self, uow: SqlUnitOfWork, actor: Actor, incident: dict[str, Any], now: datetime
+    ) -> None:
+        """Every domestic-abuse incident goes to the supervisors' review queue, from the
+        moment it is opened (or recategorised) as one, assessed or not."""
+        qualifiers = frozenset(incident["qualifiers"])
+        if self.facts is not None and is_domestic_abuse(
+            incident["opening_category"], qualifiers, self._assessment_policy
+        ):
+            self.facts.enqueue(uow, incident["id"], "domestic_abuse", {"at": "opened"}, actor.username, now)
+
     def _release_on_close(
         self, uow: SqlUnitOfWork, actor: Actor, incident: dict[str, Any], now: datetime
     ) -> None:
@@ -321,6 +333,7 @@ class IncidentService:
                 "asb_qualifier": asb_qualifier,
                 "updated_at": now,
             }
+            self._queue_if_domestic_abuse(uow, actor, incident | changes, now)
             return self._save(uow, actor, incident, changes, "incident.recategorised", text, now)
 
     def _save(

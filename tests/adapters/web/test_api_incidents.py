@@ -63,8 +63,9 @@ def test_reading_an_incident_shows_its_timeline(client: TestClient, bearer) -> N
         },
     )
     body = client.get(f"/api/v1/incidents/{reference}", headers=headers).json()
-    assert [e["kind"] for e in body["timeline"]] == ["incident.opened", "incident.grade", "incident.closed"]
-    assert body["timeline"][2]["data"]["before"]["status"] == "graded"
+    kinds = [e["kind"] for e in body["timeline"]]
+    assert kinds == ["incident.opened", "review.queued", "incident.grade", "incident.closed"]  # DA: reviewed
+    assert body["timeline"][3]["data"]["before"]["status"] == "graded"
     assert body["closing_category"] == "crime_violence"
 
 

@@ -23,6 +23,8 @@ from thriives.adapters.web import (
     live,
     pages,
     problems,
+    supervision_api,
+    supervision_pages,
 )
 from thriives.adapters.web.feed import store_feed
 from thriives.adapters.web.identity import LoginRequired
@@ -85,10 +87,12 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(assessment_api.router)
     app.include_router(intel_api.router)
     app.include_router(dispatch_api.router)
+    app.include_router(supervision_api.router)
     app.include_router(live.router)
     app.include_router(pages.router)
     app.include_router(assessment_pages.router)
     app.include_router(intel_pages.router)
     app.include_router(dispatch_pages.router)
+    app.include_router(supervision_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -32,6 +32,41 @@ from thriives.services.incidents import UNIT_MOVES, request_fingerprint
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+# What each event is called on a timeline; any other kind is shown by its name.
+EVENT_LABELS = {
+    "intel.searched": "records searched",
+    "intel.attached": "person attached",
+    "unit.status": "unit status",
+    "incident.unit_taken_away": "unit taken away",
+    "incident.handed_over": "handed over to another unit",
+    "incident.cut_off": "call cut off",
+    "attendance.at_risk": "attendance clock at risk",
+    "attendance.breached": "attendance target breached",
+    "reassessment.opened": "reassessment task opened",
+    "reassessment.trigger_added": "reassessment trigger added",
+    "reassessment.escalated": "reassessment escalated to the supervisor",
+    "reassessment.completed": "reassessment completed",
+    "appointment.booked": "appointment booked",
+    "appointment.kept": "appointment kept",
+    "appointment.missed": "appointment missed",
+    "appointment.cancelled": "appointment cancelled",
+    "deadline.failed": "a timer failed",
+    "review.queued": "queued for supervisor review",
+    "review.downgrade_requested": "downgrade sent for approval",
+    "review.downgrade_approved": "downgrade approved",
+    "review.downgrade_rejected": "downgrade rejected",
+    "review.completed": "reviewed by a supervisor",
+    "review.acknowledged": "review acknowledged",
+    "incident.regraded": "regraded",
+}
+
+
+def event_label(kind: str) -> str:
+    return EVENT_LABELS.get(kind) or kind.replace("incident.", "").replace("_", " ")
+
+
+templates.env.filters["event_label"] = event_label
 PageCaller = Annotated[Caller, Depends(page_caller)]
 HOME = {Role.CALL_HANDLER: "/calls/new"}
 

@@ -3,7 +3,6 @@
 // this file the pages still show everything as of their loading (reload to refresh).
 (function () {
   "use strict";
-  const GAP_MS = 1000; // the most often the board is fetched again, however busy the stream
   let offset = 0; // the server's clock minus this browser's, so clocks agree with the server
 
   function syncClock() {
@@ -43,32 +42,7 @@
     }
   }
 
-  // A frame says only that something changed: fetch the panels again, at once if the last
-  // fetch was a second ago, else when that second is up; never two fetches at a time, and
-  // a change that arrives during a fetch is fetched after it, so none is missed.
-  let timer = null, busy = false, again = false, last = 0;
-  function schedule() {
-    if (busy) { again = true; return; }
-    if (timer) return;
-    timer = setTimeout(refresh, Math.max(0, last + GAP_MS - Date.now()));
-  }
-  function refresh() {
-    timer = null;
-    const panels = document.getElementById("board-panels");
-    if (!panels || !window.htmx) return;
-    busy = true;
-    last = Date.now();
-    const done = () => {
-      busy = false;
-      if (again) { again = false; schedule(); }
-    };
-    htmx.ajax("GET", panels.dataset.refresh, { target: panels, swap: "innerHTML" }).then(done, done);
-  }
-  document.addEventListener("sse:board", (event) => {
-    let kinds = ["unknown"];
-    try { kinds = JSON.parse(event.detail.data).events.map((e) => String(e.kind)); } catch (_) { /* refresh */ }
-    if (kinds.some((kind) => !kind.startsWith("intel."))) schedule(); // searches change nothing here
-  });
+  if (window.thriivesLivePanels) window.thriivesLivePanels("board-panels"); // static/live_panels.js
   document.addEventListener("htmx:afterSwap", () => { syncClock(); tick(); });
 
   // Dispatch panel: the reason is required when the unit chosen is not the first recommended;
