@@ -25,21 +25,13 @@ from playwright.sync_api import Page, expect
 
 from tests.conftest import PASSWORD, test_settings
 from tests.stores import free_port, in_ci
+from thriives.adapters.web.compliance_report import CHROMIUM as PRINTER_CHROMIUM
+from thriives.adapters.web.compliance_report import CHROMIUM_ARGS as PRINTER_ARGS
 from thriives.bootstrap import build
 from thriives.domain.accounts import Role
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
+# The same Chromium, launched the same way, as the compliance report's PDF printer.
+CHROMIUM, CHROMIUM_ARGS = PRINTER_CHROMIUM, PRINTER_ARGS
 SERVER_START_SECONDS = 30.0
 
 
