@@ -302,6 +302,15 @@ class ReassessmentService:
                 {"appointment": appointment_id, "note": text},
                 incident["id"],
             )
+            uow.journal.audit(
+                now,
+                actor.username,
+                Operation.ALTERATION,
+                "incident",
+                incident["reference"],
+                OPERATIONAL,
+                {"appointment": appointment_id, "outcome": outcome},
+            )
             if outcome != "kept" and incident["status"] != Status.CLOSED.value:
                 self.clocks.restart(uow, incident, now)
                 self.clocks.open_task(

@@ -278,6 +278,9 @@ class SupervisionService:
             uow.journal.event(
                 now, actor.username, "review.acknowledged", {"review": review_id}, review["incident_id"]
             )
+            uow.journal.audit(
+                now, actor.username, Operation.ALTERATION, "review", str(review_id), QA, {"acknowledged": 1}
+            )
             uow.commit()
             return review | {"acknowledged_at": now, "acknowledgement": text}
 
