@@ -23,6 +23,7 @@ from thriives.adapters.web import (
     live,
     pages,
     problems,
+    reassessment_api,
     supervision_api,
     supervision_pages,
 )
@@ -87,6 +88,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(assessment_api.router)
     app.include_router(intel_api.router)
     app.include_router(dispatch_api.router)
+    app.include_router(reassessment_api.router)
     app.include_router(supervision_api.router)
     app.include_router(live.router)
     app.include_router(pages.router)
