@@ -92,8 +92,9 @@ def test_a_call_handler_opens_an_incident_with_the_keyboard_alone(
     expect(page.get_by_role("heading", level=1)).to_contain_text(reference)
     expect(page.get_by_role("heading", level=1)).to_contain_text("open")
     timeline = page.locator("#timeline li")
-    expect(timeline).to_have_count(1)
+    expect(timeline).to_have_count(2)  # opened, and (domestic abuse) queued for supervisor review
     expect(timeline.first).to_contain_text(re.compile(r"opened\s+by handler"))
+    expect(timeline.nth(1)).to_contain_text("queued for supervisor review")
     contact = page.locator("dl")
     expect(contact).to_contain_text("by 101")
     expect(contact).to_contain_text("Domestic incident")
