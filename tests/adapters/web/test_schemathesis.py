@@ -57,9 +57,16 @@ class Fuzzed:
     headers: dict[str, str]
 
 
+# A one-page PDF: what the report endpoint answers with while fuzzing. Printing with Chromium
+# costs about a second a request; the real printer is exercised once per store by
+# tests/adapters/web/test_supervision_api.py::test_the_report_prints_to_pdf.
+TINY_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
 @pytest.fixture
-def fuzzed(database_url: str) -> Iterator[Fuzzed]:
+def fuzzed(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fuzzed]:
     """The application on a fresh database, with a supervisor's bearer token."""
+    monkeypatch.setattr("thriives.adapters.web.supervision_api.print_pdf", lambda html: TINY_PDF)
     container = build(settings_for(database_url))
     now = container.clock()
     container.accounts.add_user("fuzzsup", "Fuzz Supervisor", Role.SUPERVISOR, PASSWORD, now)
