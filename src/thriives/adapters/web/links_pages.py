@@ -70,6 +70,7 @@ def _links_panel(
     status: int = 200,
     errors: dict[str, str] | None = None,
     kept: dict[str, str] | None = None,
+    compact: bool = False,
 ) -> HTMLResponse:
     context = _links_context(request, caller, reference)
     return render(
@@ -80,14 +81,19 @@ def _links_panel(
         back=back,
         errors=errors or {},
         kept=kept or {},
+        compact=compact,
         **context,
     )
 
 
 @router.get("/incidents/{reference}/links/panel")
-def links_panel(request: Request, reference: str, caller: PageCaller, back: str = "") -> HTMLResponse:
-    """Possible duplicates with their reasons, the links made, and the forms to link."""
-    return _links_panel(request, caller, reference[:40], _back(back, reference[:40]))
+def links_panel(
+    request: Request, reference: str, caller: PageCaller, back: str = "", compact: bool = False
+) -> HTMLResponse:
+    """Possible duplicates with their reasons, the links made, and the forms to link.
+    ``compact`` (the assessment screen): nothing at all when there is nothing to say, and
+    no link-by-reference form, so the screen's keyboard path is unchanged."""
+    return _links_panel(request, caller, reference[:40], _back(back, reference[:40]), compact=compact)
 
 
 @router.post("/incidents/{reference}/links")
@@ -96,6 +102,7 @@ async def link(request: Request, reference: str, caller: PageCaller) -> Response
     form = await request.form()
     kept = {name: _text(form, name) for name in ("other", "relation", "reason")}
     back = _back(_text(form, "back"), reference[:40])
+    compact = _text(form, "compact") == "true"
     try:
         made = await run_in_threadpool(
             container.links.link,
@@ -113,7 +120,7 @@ async def link(request: Request, reference: str, caller: PageCaller) -> Response
                 render, request, "links_refused.html", caller, status, errors=errors, back=back
             )
         return await run_in_threadpool(
-            _links_panel, request, caller, reference[:40], back, status, errors, kept
+            _links_panel, request, caller, reference[:40], back, status, errors, kept, compact
         )
     if made["closed"]:
         # The call is now a duplicate: the work continues on the first incident.
@@ -122,7 +129,9 @@ async def link(request: Request, reference: str, caller: PageCaller) -> Response
             return Response(status_code=204, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303)
     if _htmx(request):
-        return await run_in_threadpool(_links_panel, request, caller, reference[:40], back)
+        return await run_in_threadpool(
+            _links_panel, request, caller, reference[:40], back, 200, None, None, compact
+        )
     return RedirectResponse(back, status_code=303)
 
 
