@@ -154,6 +154,10 @@ class LinkService:
         wanted = (other or "").strip().upper()[:MAX_REFERENCE]
         if not wanted:
             raise DomainError("give the other incident's reference", "other")
+        if not wanted.isprintable():
+            raise DomainError("a reference holds only letters, digits and -", "other")
+        if text and "\x00" in text:
+            raise DomainError("may not hold a NUL character", "reason")
         with self._uow(write=True) as uow:
             this = uow.incidents.require(reference[:MAX_REFERENCE], for_update=True)
             that = uow.incidents.get(wanted, for_update=True)

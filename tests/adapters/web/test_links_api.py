@@ -80,6 +80,8 @@ def test_a_second_call_is_offered_linked_as_duplicate_and_shows_on_the_first(
         ({"other": "OLD", "relation": "merged"}, 422, "relation"),
         ({"other": "OLD"}, 422, "relation"),
         ({"other": "", "relation": "related"}, 422, "other"),
+        ({"other": "TH\x00", "relation": "related"}, 422, "other"),
+        ({"other": "OLD", "relation": "related", "reason": "a\x00b"}, 422, "reason"),
         ({"other": "OLD", "relation": "related", "reason": "x" * 2001}, 422, "reason"),
         ({"other": "OLD", "relation": "related", "colour": "red"}, 422, "colour"),
     ],

@@ -22,6 +22,8 @@ from thriives.domain.incidents import MAX_REASON
 router = APIRouter(prefix="/api/v1", tags=["linked incidents, search and log"])
 CallerDep = Annotated[Caller, Depends(api_caller)]
 SearchText = Annotated[str | None, Query(max_length=MAX_TEXT)]
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+NO_NUL = r"^[^\x00]*$"
 
 
 class Strict(BaseModel):
@@ -51,14 +53,15 @@ class CandidatesOut(BaseModel):
 
 class LinkIn(Strict):
     other: Annotated[
-        StrictStr, Field(min_length=1, max_length=40, description="The other incident's reference")
+        StrictStr,
+        Field(min_length=1, max_length=40, pattern=PRINTABLE, description="The other incident's reference"),
     ]
     relation: Literal["duplicate", "related", "separate"] = Field(
         description="duplicate: this incident is the same event as the other and is closed as its "
         "duplicate; related: both stay open, each shows the other; separate: not the same, "
         "not offered again"
     )
-    reason: Annotated[StrictStr, Field(max_length=MAX_REASON)] | None = None
+    reason: Annotated[StrictStr, Field(max_length=MAX_REASON, pattern=NO_NUL)] | None = None
 
 
 class LinkOut(BaseModel):
