@@ -34,7 +34,7 @@ def test_a_second_call_is_offered_as_a_duplicate_linked_and_found_by_phone(
     offered = page.locator(f"#candidate-{first}")
     expect(offered).to_be_visible()
     expect(offered).to_contain_text("same caller number 07700 900123")
-    offered.get_by_label("Reason (optional)").fill("same man, same door")
+    offered.get_by_label("Reason for this decision (optional)").fill("same man, same door")
     offered.get_by_role("button", name="Same incident: close this call as its duplicate").click()
 
     # The work continues on the first incident, which shows the second caller.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 
 from tests.conftest import FakeClock, People
 from thriives.adapters.db.record_tables import incident_log, incident_relations
@@ -260,3 +261,17 @@ def test_the_log_is_append_only_attributed_and_allowed_after_closing(
     assert refused.value.field == "text" and rows(container) == before
     with pytest.raises(PermissionError):
         container.incident_log.add(people(Role.ANALYST), reference, "hello", clock())
+
+
+def test_postgresql_refuses_to_alter_or_remove_a_log_entry(
+    container: Container, people: People, clock: FakeClock
+) -> None:
+    if container.engine.dialect.name != "postgresql":
+        pytest.skip("the trigger is PostgreSQL's; SQLite has no code path that edits an entry")
+    handler = people()
+    reference = opened(container, handler, clock)
+    container.incident_log.add(handler, reference, "First note.", clock())
+    for statement in (incident_log.update().values(text="rewritten"), incident_log.delete()):
+        with pytest.raises(DBAPIError, match="append-only"), container.uow(write=True) as uow:
+            uow.connection.execute(statement)
+    assert [e["text"] for e in container.incident_log.entries(handler, reference, clock())] == ["First note."]
