@@ -182,9 +182,10 @@ class RecordRepository:
     def search(
         self, criteria: Criteria, start: datetime | None, end: datetime | None, offset: int, limit: int
     ) -> tuple[int, list[dict[str, Any]]]:
-        """How many incidents meet the criteria, and one page of them, newest first."""
+        """How many incidents meet the criteria, and one page of them, newest first. A first
+        page that is not full is the whole answer, so the count is not read again (a search
+        by part of a name scans; scanning once instead of twice halves its time)."""
         where = _conditions(criteria, start, end)
-        total = int(self._c.execute(select(func.count()).select_from(incidents).where(*where)).scalar_one())
         rows = self._c.execute(
             select(*SUMMARY)
             .where(*where)
@@ -192,6 +193,9 @@ class RecordRepository:
             .offset(offset)
             .limit(limit)
         ).all()
+        if offset == 0 and len(rows) < limit:
+            return len(rows), [dict(row._mapping) for row in rows]
+        total = int(self._c.execute(select(func.count()).select_from(incidents).where(*where)).scalar_one())
         return total, [dict(row._mapping) for row in rows]
 
 
