@@ -24,6 +24,7 @@ from thriives.policy.loading import (
     load_category_policy,
     load_dispatch_policy,
     load_intel_policy,
+    load_link_policy,
     load_supervision_policy,
 )
 from thriives.services.accounts import AccountService
@@ -31,8 +32,11 @@ from thriives.services.assessments import AssessmentService
 from thriives.services.clocks import Clocks
 from thriives.services.deadlines import DeadlineService
 from thriives.services.dispatch import DispatchService
+from thriives.services.incident_log import IncidentLogService
+from thriives.services.incident_search import IncidentSearchService
 from thriives.services.incidents import IncidentService
 from thriives.services.intel import IntelService
+from thriives.services.links import LinkService
 from thriives.services.qa_facts import FactsKeeper
 from thriives.services.reassessments import ReassessmentService
 from thriives.services.supervision import SupervisionService
@@ -60,6 +64,9 @@ class Container:
     reassessments: ReassessmentService
     deadlines: DeadlineService
     supervision: SupervisionService
+    links: LinkService
+    incident_search: IncidentSearchService
+    incident_log: IncidentLogService
     clock: Clock = field(default=utc_now)
 
     def close(self) -> None:
@@ -107,5 +114,8 @@ def build(settings: Settings | None = None, clock: Clock = utc_now) -> Container
         SupervisionService(
             uow, supervision_policy, policy, assessment_policy, clocks, facts, settings.force_timezone
         ),
+        LinkService(uow, load_link_policy(settings.policy_dir, policy), settings.force_timezone, facts),
+        IncidentSearchService(uow, policy, assessment_policy, settings.force_timezone),
+        IncidentLogService(uow),
         clock,
     )

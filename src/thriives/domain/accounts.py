@@ -40,6 +40,8 @@ class Permission(StrEnum):
     REVIEW_CALLS = "review_calls"  # the QA review queue: review, approve or reject downgrades
     VIEW_COMPLIANCE = "view_compliance"  # the compliance dashboard and report
     RECEIVE_FEEDBACK = "receive_feedback"  # see and acknowledge reviews of one's own work
+    SEARCH_INCIDENTS = "search_incidents"  # find any incident, past or live, by its details
+    WRITE_LOG = "write_log"  # add to an incident's running log
 
 
 _P = Permission
@@ -56,6 +58,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.REASSESS,
             _P.BOOK_APPOINTMENT,
             _P.RECEIVE_FEEDBACK,
+            _P.SEARCH_INCIDENTS,
+            _P.WRITE_LOG,
         }
     ),
     Role.DISPATCHER: frozenset(
@@ -71,6 +75,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.REASSESS,
             _P.BOOK_APPOINTMENT,
             _P.RECEIVE_FEEDBACK,
+            _P.SEARCH_INCIDENTS,
+            _P.WRITE_LOG,
         }
     ),
     Role.SUPERVISOR: frozenset(
@@ -93,10 +99,19 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.REVIEW_CALLS,
             _P.VIEW_COMPLIANCE,
             _P.RECEIVE_FEEDBACK,
+            _P.SEARCH_INCIDENTS,
+            _P.WRITE_LOG,
         }
     ),
     Role.PUBLIC_PROTECTION: frozenset(
-        {_P.VIEW_QUEUE, _P.VIEW_INCIDENT, _P.SEARCH_INTEL, _P.VIEW_RESTRICTED_INTEL}
+        {
+            _P.VIEW_QUEUE,
+            _P.VIEW_INCIDENT,
+            _P.SEARCH_INTEL,
+            _P.VIEW_RESTRICTED_INTEL,
+            _P.SEARCH_INCIDENTS,
+            _P.WRITE_LOG,
+        }
     ),
     Role.ANALYST: frozenset({_P.VIEW_QUEUE, _P.VIEW_COMPLIANCE}),
     Role.ADMIN: frozenset({_P.VIEW_QUEUE, _P.VERIFY_AUDIT, _P.MANAGE_USERS, _P.IMPORT_INTEL}),

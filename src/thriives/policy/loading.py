@@ -10,6 +10,7 @@ from typing import Any
 from thriives.domain.assessment_policy import FILES, AssessmentPolicy, parse_assessment_policy
 from thriives.domain.categories import CategoryPolicy, parse_category_policy
 from thriives.domain.dispatch_policy import DispatchPolicy, parse_dispatch_policy
+from thriives.domain.duplicates import LinkPolicy, parse_link_policy
 from thriives.domain.intel_policy import IntelPolicy, parse_intel_policy
 from thriives.domain.review_form import SupervisionPolicy, parse_supervision_policy
 
@@ -85,5 +86,14 @@ def load_supervision_policy(directory: Path | None, assessment: AssessmentPolicy
     data = _read(path)
     try:
         return parse_supervision_policy(data, assessment.levels, source=str(path))
+    except ValueError as error:
+        raise PolicyError(str(error)) from error
+
+
+def load_link_policy(directory: Path | None, categories: CategoryPolicy) -> LinkPolicy:
+    path = (directory or default_policy_dir()) / "links.json"
+    data = _read(path)
+    try:
+        return parse_link_policy(data, categories, source=str(path))
     except ValueError as error:
         raise PolicyError(str(error)) from error

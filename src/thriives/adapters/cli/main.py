@@ -20,6 +20,7 @@ from thriives.policy.loading import (
     load_category_policy,
     load_dispatch_policy,
     load_intel_policy,
+    load_link_policy,
     load_supervision_policy,
 )
 from thriives.settings import Settings
@@ -234,6 +235,7 @@ def policy_check(directory: Path = typer.Argument(None, help="Policy folder (def
         intel = load_intel_policy(directory, assessment)
         dispatch = load_dispatch_policy(directory, assessment, policy)
         supervision = load_supervision_policy(directory, assessment)
+        links = load_link_policy(directory, policy)
     except PolicyError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(2) from error
@@ -258,6 +260,10 @@ def policy_check(directory: Path = typer.Argument(None, help="Policy folder (def
         f"supervision {supervision.version}: review form {supervision.form.version} with "
         f"{len(supervision.form.items)} items, sample {supervision.sample_share:.0%} and at least "
         f"{supervision.sample_per_handler} per handler a month, {len(supervision.shifts)} shifts: OK"
+    )
+    typer.echo(
+        f"links {links.version}: live incidents within {links.live_hours} h and closed ones within "
+        f"{links.recent_minutes} min offered as duplicates, nearby within {links.nearby_metres} m: OK"
     )
 
 

@@ -298,4 +298,5 @@ aide_memoires = Table(
 # metadata: importing them here means whoever reads ``metadata`` sees the whole schema.
 from thriives.adapters.db import dispatch_tables as _dispatch_tables  # noqa: E402,F401
 from thriives.adapters.db import intel_tables as _intel_tables  # noqa: E402,F401
+from thriives.adapters.db import record_tables as _record_tables  # noqa: E402,F401
 from thriives.adapters.db import supervision_tables as _supervision_tables  # noqa: E402,F401

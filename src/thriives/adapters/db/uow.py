@@ -15,6 +15,7 @@ from thriives.adapters.db.dispatch_repository import DispatchRepository
 from thriives.adapters.db.engine import WRITE
 from thriives.adapters.db.intel_repository import IntelRepository
 from thriives.adapters.db.journal import Journal
+from thriives.adapters.db.record_repository import RecordRepository
 from thriives.adapters.db.repositories import (
     IncidentRepository,
     ReferenceCounter,
@@ -58,6 +59,7 @@ class SqlUnitOfWork:
         self.intel = IntelRepository(connection)
         self.dispatch = DispatchRepository(connection)
         self.supervision = SupervisionRepository(connection)
+        self.records = RecordRepository(connection)
         self.journal = Journal(connection)
         if self._write and connection.dialect.name == "postgresql":
             # One lock order for every writer: the journal's head first, then rows. A write

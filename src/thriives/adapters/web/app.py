@@ -20,6 +20,8 @@ from thriives.adapters.web import (
     dispatch_pages,
     intel_api,
     intel_pages,
+    links_api,
+    links_pages,
     live,
     pages,
     problems,
@@ -84,6 +86,7 @@ def create_app(container: Container) -> FastAPI:
             return JSONResponse({"status": "unready", "detail": type(error).__name__}, 503)
         return JSONResponse({"status": "ready"})
 
+    app.include_router(links_api.router)  # before api: /incidents/search is not a reference
     app.include_router(api.router)
     app.include_router(assessment_api.router)
     app.include_router(intel_api.router)
@@ -91,6 +94,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(reassessment_api.router)
     app.include_router(supervision_api.router)
     app.include_router(live.router)
+    app.include_router(links_pages.router)  # before pages: /incidents/search is a page
     app.include_router(pages.router)
     app.include_router(assessment_pages.router)
     app.include_router(intel_pages.router)

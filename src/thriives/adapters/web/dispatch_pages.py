@@ -69,6 +69,7 @@ def _labels(request: Request) -> dict[str, Any]:
         "trigger_text": {t.value: text for t, text in TRIGGER_TEXT.items()},
         "countdown": countdown,
         "running": RUNNING,
+        "linked_refs": container_of(request).links.board_links(),
     }
 
 

@@ -59,6 +59,9 @@ EVENT_LABELS = {
     "review.completed": "reviewed by a supervisor",
     "review.acknowledged": "review acknowledged",
     "incident.regraded": "regraded",
+    "incident.linked": "linked to another incident",
+    "incident.declared_separate": "declared separate from another incident",
+    "incident.log": "log entry added",
 }
 
 
