@@ -374,6 +374,13 @@ def test_a_less_urgent_grade_needs_a_reason_next_to_the_field(
     expect(version).to_contain_text("“Suspect has left in a taxi; caller is safe at her sister's”")
 
 
+def _fill_close(page: Page) -> None:
+    page.get_by_label("Closing category").select_option("domestic_incident")
+    page.get_by_label("Closure reason").select_option(label="Referred to partner agency")
+    page.get_by_label("Note").fill("Referred to MARAC")
+    page.get_by_role("button", name="Close incident").click()
+
+
 def test_dash_high_refers_to_marac_and_lets_the_incident_close(
     live_server: LiveServer, page: Page, database_url: str
 ) -> None:
@@ -385,13 +392,25 @@ def test_dash_high_refers_to_marac_and_lets_the_incident_close(
         page, live_server, "She says he hit her again last night", "Domestic incident", ("Domestic abuse",)
     )
 
-    # Without DASH (or a reason why none could be done) a domestic-abuse incident stays open.
+    # The handler is told why it cannot close: it waits for its domestic-abuse review.
     page.goto(f"{live_server.url}/incidents/{reference}")
-    page.get_by_label("Closure reason").select_option(label="Referred to partner agency")
-    page.get_by_role("button", name="Close incident").click()
+    expect(page.locator("#closing-blockers")).to_contain_text("waiting for a domestic-abuse review")
+    expect(page.get_by_role("button", name="Close incident")).to_have_count(0)
+    # Without DASH (or a reason why none could be done) not even a supervisor can close it.
+    container = build(test_settings(database_url))
+    try:
+        container.accounts.add_user(
+            "sarge", "Sam Sergeant", Role.SUPERVISOR, live_server.password, container.clock()
+        )
+    finally:
+        container.close()
+    live_server.log_in(page, "sarge")
+    page.goto(f"{live_server.url}/incidents/{reference}")
+    _fill_close(page)
     expect(page.get_by_role("alert")).to_contain_text("needs a DASH record")
     expect(page.get_by_role("heading", level=1).locator(".status")).to_have_text("open")
 
+    live_server.log_in(page, live_server.handler)
     page.goto(f"{live_server.url}/incidents/{reference}/assess")
     page.get_by_role("link", name="DASH risk identification").click()
     expect(page).to_have_url(f"{live_server.url}/incidents/{reference}/dash")
@@ -417,9 +436,12 @@ def test_dash_high_refers_to_marac_and_lets_the_incident_close(
     dash = page.locator("#dash-latest")
     expect(dash).to_contain_text("DASH: high (14 yes)")
     expect(dash).to_contain_text("refer to MARAC")
-    page.get_by_label("Closure reason").select_option(label="Referred to partner agency")
+    live_server.log_in(page, "sarge")
+    page.goto(f"{live_server.url}/incidents/{reference}")
     expect(page.get_by_label("If no DASH was completed, why not")).to_have_value("")
-    page.get_by_role("button", name="Close incident").click()
+    _fill_close(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Close {reference}?")
+    page.get_by_role("button", name="Confirm close").click()
     expect(page.get_by_role("heading", level=1).locator(".status")).to_have_text("closed")
     expect(page.locator("#timeline li").last).to_contain_text("closed")
 

@@ -136,11 +136,11 @@ def test_a_silent_999_call_from_a_number_with_domestic_abuse_history_is_an_emerg
     handler = people()
     earlier = open_call(container, handler, clock)
     container.incidents.close(
-        handler,
+        people(Role.SUPERVISOR),  # it waits for its domestic-abuse review; a supervisor may close
         earlier["reference"],
         "domestic_incident",
         "attended_resolved",
-        None,
+        "resolved at the door",
         clock(),
         dash_exemption="victim declined",
     )
@@ -190,7 +190,9 @@ def test_a_cue_in_the_callers_words_is_shown_and_recorded_but_changes_nothing(
 def test_a_closed_incident_cannot_be_assessed(container: Container, people: People, clock: FakeClock) -> None:
     handler = people()
     incident = open_call(container, handler, clock, opening_category="crime_theft", qualifiers=())
-    container.incidents.close(handler, incident["reference"], "crime_theft", "crime_recorded", None, clock())
+    container.incidents.close(
+        handler, incident["reference"], "crime_theft", "crime_recorded", "crime recorded", clock()
+    )
     with pytest.raises(DomainError) as refused:
         container.assessments.assess(
             handler, incident["reference"], submission(container, facts_of(incident)), clock()
@@ -210,7 +212,12 @@ def test_dash_is_scored_recorded_and_lets_a_domestic_incident_close(
     )
     assert (result.yes_count, result.level, result.marac_referral) == (14, "high", True)
     closed = container.incidents.close(
-        handler, incident["reference"], "domestic_incident", "crime_recorded", None, clock()
+        people(Role.SUPERVISOR),
+        incident["reference"],
+        "domestic_incident",
+        "crime_recorded",
+        "DASH done",
+        clock(),
     )
     assert closed["status"] == "closed"
 

@@ -468,8 +468,13 @@ def test_closing_releases_the_unit_and_cancels_every_deadline(
     container.dispatch.assign(dispatcher, incident["reference"], "AS11", None, clock())
     container.dispatch.move(dispatcher, "AS11", UnitStatus.EN_ROUTE, clock())
     clock.advance(minutes=6)
-    container.incidents.close(
-        dispatcher, incident["reference"], "crime_violence", "crime_recorded", None, clock()
+    container.incidents.close(  # an emergency nobody attended: a supervisor's decision
+        people(Role.SUPERVISOR),
+        incident["reference"],
+        "crime_violence",
+        "crime_recorded",
+        "stood down",
+        clock(),
     )
     unit = unit_row(container, "AS11")
     assert (unit["status"], unit["incident_id"]) == ("available", None)
@@ -643,15 +648,17 @@ def test_closing_an_incident_with_an_open_reassessment_is_refused_and_changes_no
     before = snapshot(container, incident["reference"])
     deadlines_before = pending(container, incident["id"])
     with pytest.raises(DomainError) as refused:
-        container.incidents.close(handler, incident["reference"], "crime_violence", "no_trace", None, clock())
+        container.incidents.close(
+            handler, incident["reference"], "crime_violence", "no_trace", "gone", clock()
+        )
     assert refused.value.field == "status" and str(task) in refused.value.message
     assert snapshot(container, incident["reference"]) == before
     assert pending(container, incident["id"]) == deadlines_before
     container.reassessments.complete(
         handler, task, Completion("spoke_to_victim", "all calm now", (), None, None, None), clock()
     )
-    closed = container.incidents.close(
-        handler, incident["reference"], "crime_violence", "no_trace", None, clock()
+    closed = container.incidents.close(  # an emergency nobody attended: a supervisor's decision
+        people(Role.SUPERVISOR), incident["reference"], "crime_violence", "no_trace", "gone", clock()
     )
     assert closed["status"] == "closed"
 

@@ -89,7 +89,6 @@ def test_every_change_writes_its_event_and_audit_entry_together(
 ) -> None:
     actor = people(Role.SUPERVISOR)
     reference = container.incidents.open(actor, call(clock), clock()).incident["reference"]
-    container.incidents.change_status(actor, reference, Status.GRADED, None, clock())
     container.incidents.recategorise(
         actor,
         reference,
@@ -99,18 +98,17 @@ def test_every_change_writes_its_event_and_audit_entry_together(
         "caller clarified: no partner involved",
         clock(),
     )
-    container.incidents.close(actor, reference, "concern_for_safety", "advice_given", None, clock())
+    container.incidents.close(actor, reference, "concern_for_safety", "advice_given", "advice given", clock())
     container.incidents.change_status(actor, reference, Status.OPEN, "caller rang back", clock())
     _, timeline = container.incidents.view(actor, reference, clock())
     assert [e["kind"] for e in timeline] == [
         "incident.opened",
         "review.queued",  # a domestic-abuse call goes to the supervisors' review queue
-        "incident.grade",
         "incident.recategorised",
         "incident.closed",
         "incident.reopen",
     ]
-    recategorised = timeline[3]["data"]
+    recategorised = timeline[2]["data"]
     assert recategorised["before"]["opening_category"] == "domestic_incident"
     assert recategorised["after"]["opening_category"] == "concern_for_safety"
     assert recategorised["reason"] == "caller clarified: no partner involved"
@@ -128,7 +126,6 @@ def test_every_change_writes_its_event_and_audit_entry_together(
         "alteration",
         "alteration",
         "alteration",
-        "alteration",
         "consultation",
     ]
 
@@ -137,11 +134,14 @@ def test_every_change_writes_its_event_and_audit_entry_together(
     ("action", "field"),
     [
         (lambda s, a, r, t: s.change_status(a, r, Status.AT_SCENE, None, t), "status"),
-        (lambda s, a, r, t: s.close(a, r, "no_such", "advice_given", None, t), "closing_category"),
-        (lambda s, a, r, t: s.close(a, r, "crime_theft", "because", None, t), "closure_reason"),
+        (lambda s, a, r, t: s.change_status(a, r, Status.GRADED, None, t), "status"),
+        (lambda s, a, r, t: s.close(a, r, "no_such", "advice_given", "a note", t), "closing_category"),
+        (lambda s, a, r, t: s.close(a, r, "crime_theft", "because", "a note", t), "closure_reason"),
+        (lambda s, a, r, t: s.close(a, r, "crime_theft", "advice_given", None, t), "note"),
+        (lambda s, a, r, t: s.close(a, r, "crime_theft", "advice_given", "  ", t), "note"),
         (lambda s, a, r, t: s.recategorise(a, r, "crime_theft", (), None, "", t), "reason"),
         (lambda s, a, r, t: s.recategorise(a, r, "asb_noise", (), None, "wrong", t), "asb_qualifier"),
-        (lambda s, a, r, t: s.change_status(a, "TH-000000-0001", Status.GRADED, None, t), "reference"),
+        (lambda s, a, r, t: s.close(a, "TH-000000-0001", "crime_theft", "advice_given", "x", t), "reference"),
     ],
 )
 def test_a_refused_change_leaves_the_incident_exactly_as_it_was(
@@ -162,11 +162,11 @@ def test_reopening_needs_a_supervisor(container: Container, people: People, cloc
     handler = people()
     reference = container.incidents.open(handler, call(clock), clock()).incident["reference"]
     container.incidents.close(
-        handler,
+        people(Role.SUPERVISOR),  # a domestic-abuse call waits for its review; a supervisor may close
         reference,
         "domestic_incident",
         "advice_given",
-        None,
+        "advice given",
         clock(),
         dash_exemption="caller withdrew before DASH",
     )
@@ -179,7 +179,7 @@ def test_an_edit_from_a_stale_read_is_refused(container: Container, people: Peop
     reference = container.incidents.open(actor, call(clock), clock()).incident["reference"]
     with container.uow() as uow:
         stale = uow.incidents.get(reference)
-    container.incidents.change_status(actor, reference, Status.GRADED, None, clock())
+    container.incidents.recategorise(actor, reference, "crime_theft", (), None, "not a domestic", clock())
     with container.uow(write=True) as uow:
         assert stale is not None
         assert not uow.incidents.update(stale["id"], stale["version"], {"status": "closed"})

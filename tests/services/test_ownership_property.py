@@ -458,11 +458,11 @@ class Ownership(RuleBasedStateMachine):
         if self.attempt(
             allowed,
             lambda: self.container.incidents.close(
-                self.handler,
+                self.supervisor,  # over any open review or unattended emergency (domain/closing.py)
                 reference,
                 category,
                 "attended_resolved",
-                None,
+                "closed in the model",
                 now,
                 dash_exemption="caller hung up",
             ),

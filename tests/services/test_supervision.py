@@ -577,7 +577,9 @@ def test_the_facts_follow_opening_assessing_searching_closing_and_reopening(
         handler, {"name": "Someone Else"}, clock(), justification="checking a name for a colleague"
     )
     assert counters(container, incident["id"]) == ZERO | {"assessed": 1, "searched": 1}
-    container.incidents.close(handler, incident["reference"], "crime_theft", "advice_given", None, clock())
+    container.incidents.close(
+        handler, incident["reference"], "crime_theft", "advice_given", "advice given", clock()
+    )
     assert counters(container, incident["id"]) == ZERO | {
         "assessed": 1,
         "searched": 1,
@@ -588,7 +590,9 @@ def test_the_facts_follow_opening_assessing_searching_closing_and_reopening(
         supervisor, incident["reference"], Status.OPEN, "caller rang back", clock()
     )
     assert counters(container, incident["id"]) == ZERO | {"assessed": 1, "searched": 1}
-    container.incidents.close(handler, incident["reference"], "crime_damage", "advice_given", None, clock())
+    container.incidents.close(
+        handler, incident["reference"], "crime_damage", "advice_given", "advice given", clock()
+    )
     assert counters(container, incident["id"]) == ZERO | {"assessed": 1, "searched": 1, "closed": 1}
     # a handler in no team is counted under "no team"; a summer evening in local time
     loner = people()
@@ -881,13 +885,13 @@ def november(container: Container, clock: FakeClock) -> dict[str, Any]:
     )
     assess(container, alice, a1, clock)
     container.intel.search(alice, {"name": "John Smith"}, clock(), reference=a1["reference"])
-    container.incidents.close(alice, a1["reference"], "crime_theft", "advice_given", None, clock())
+    container.incidents.close(alice, a1["reference"], "crime_theft", "advice_given", "advice given", clock())
 
     a2 = made["a2"] = open_at(
         container, alice, clock, datetime(2026, 11, 2, 23, 30, tzinfo=UTC), opening_category="crime_theft"
     )
     assess(container, alice, a2, clock)
-    container.incidents.close(alice, a2["reference"], "crime_damage", "advice_given", None, clock())
+    container.incidents.close(alice, a2["reference"], "crime_damage", "advice_given", "advice given", clock())
 
     b1 = made["b1"] = open_at(
         container, bob, clock, datetime(2026, 11, 10, 3, tzinfo=UTC), opening_category="crime_theft"

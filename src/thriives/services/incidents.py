@@ -13,10 +13,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 
 from thriives.adapters.db.uow import SqlUnitOfWork, UnitOfWorkFactory
-from thriives.domain.accounts import Actor, Permission, require
+from thriives.domain.accounts import Actor, Permission, can, require
 from thriives.domain.assessment_policy import AssessmentPolicy
 from thriives.domain.audit_chain import Operation
 from thriives.domain.categories import CategoryPolicy
+from thriives.domain.closing import ClosingFacts, closing_blockers
 from thriives.domain.errors import Conflict, DomainError
 from thriives.domain.grading import is_domestic_abuse
 from thriives.domain.incidents import (
@@ -28,6 +29,7 @@ from thriives.domain.incidents import (
     require_reason,
     validate_contact,
 )
+from thriives.domain.indicators import Response
 from thriives.domain.references import format_reference
 from thriives.services.qa_facts import FactsKeeper
 
@@ -195,33 +197,33 @@ class IncidentService:
     def change_status(
         self, actor: Actor, reference: str, target: Status, reason: str | None, now: datetime
     ) -> dict[str, Any]:
+        """The generic move, kept for what has no action of its own: reopening, with a reason.
+        Every other status comes with its substance: a grade from an assessment, a unit from
+        the board, a closing category, reason and note from closing."""
         if target is Status.CLOSED:
             raise DomainError("close an incident with its closing category and reason", "status")
+        if target is Status.GRADED:
+            raise DomainError("grade the incident through its assessment", "status")
         if target in UNIT_MOVES:
             raise DomainError(
                 f"an incident becomes {target.value} when a unit is assigned, arrives or is taken away; "
                 "use the dispatch board",
                 "status",
             )
-        require(
-            actor.role, Permission.REOPEN_INCIDENT if target is Status.OPEN else Permission.UPDATE_INCIDENT
-        )
+        require(actor.role, Permission.REOPEN_INCIDENT)
         with self._uow(write=True) as uow:
             incident = uow.incidents.require(reference, for_update=True)
             transition = find_transition(Status(incident["status"]), target)
-            if transition.name == "withdraw":
-                raise DomainError("to take a unit away, use the dispatch board (it needs a reason)", "status")
             text = require_reason(reason, transition.needs_reason)
             changes: dict[str, Any] = {"status": target.value, "updated_at": now}
-            if target is Status.OPEN:
-                if self.facts is not None:
-                    self.facts.reopened(uow, incident["id"])
-                changes |= {
-                    "closing_category": None,
-                    "closure_reason": None,
-                    "closure_note": None,
-                    "dash_exemption": None,
-                }
+            if self.facts is not None:
+                self.facts.reopened(uow, incident["id"])
+            changes |= {
+                "closing_category": None,
+                "closure_reason": None,
+                "closure_note": None,
+                "dash_exemption": None,
+            }
             return self._save(uow, actor, incident, changes, f"incident.{transition.name}", text, now)
 
     def close(
@@ -234,32 +236,19 @@ class IncidentService:
         now: datetime,
         dash_exemption: str | None = None,
     ) -> dict[str, Any]:
-        """Close with a closing category and reason. A domestic-abuse incident needs a DASH
-        record first, or a recorded reason why none could be completed."""
-        require(actor.role, Permission.CLOSE_INCIDENT)
-        self.policy.require_category(closing_category, "closing_category")
-        self.policy.require_closure_reason(closure_reason, "closure_reason")
-        text = require_reason(note, False, "closure_note")
-        exemption = require_reason(dash_exemption, False, "dash_exemption")
+        """Close with a closing category, a reason and a note.
+
+        1. Check the category, reason and note; a domestic-abuse incident needs a DASH record
+           first, or a recorded reason why none could be completed.
+        2. Refuse, with every reason in words, while something needs attention
+           (``domain/closing.py``): nothing is changed.
+        3. Free its units, stop its clocks, record the close; commit.
+        """
         with self._uow(write=True) as uow:
             incident = uow.incidents.require(reference, for_update=True)
-            find_transition(Status(incident["status"]), Status.CLOSED)
-            if (
-                is_domestic_abuse(
-                    incident["opening_category"], frozenset(incident["qualifiers"]), self._assessment_policy
-                )
-                and not uow.assessments.dash_history(incident["id"])
-                and not exemption
-            ):
-                raise DomainError(
-                    "a domestic-abuse incident needs a DASH record, or a reason why none could be completed",
-                    "dash_exemption",
-                )
-            task = uow.dispatch.open_task(incident["id"])
-            if task is not None:
-                raise DomainError(
-                    f"reassessment task {task['id']} is still open; complete it before closing", "status"
-                )
+            text, exemption = self._check_close(
+                uow, actor, incident, closing_category, closure_reason, note, dash_exemption
+            )
             self._release_on_close(uow, actor, incident, now)
             if self.facts is not None:
                 self.facts.closed(uow, incident, closing_category)
@@ -272,6 +261,74 @@ class IncidentService:
                 "dash_exemption": exemption,
             }
             return self._save(uow, actor, incident, changes, "incident.closed", text, now)
+
+    def check_close(
+        self,
+        actor: Actor,
+        reference: str,
+        closing_category: str,
+        closure_reason: str,
+        note: str | None,
+        dash_exemption: str | None = None,
+    ) -> dict[str, Any]:
+        """Everything ``close`` would check, changing nothing: what a confirmation page asks
+        about is already known to be closable. Returns the incident."""
+        with self._uow() as uow:
+            incident = uow.incidents.require(reference)
+            self._check_close(uow, actor, incident, closing_category, closure_reason, note, dash_exemption)
+            return incident
+
+    def closing_blockers(self, actor: Actor, incident: dict[str, Any]) -> list[str]:
+        """Why this actor may not close the incident now, in words (none: it may close).
+        Shown above the close form so the handler knows before trying."""
+        if incident["status"] == Status.CLOSED.value or not can(actor.role, Permission.CLOSE_INCIDENT):
+            return []
+        with self._uow() as uow:
+            return closing_blockers(self._closing_facts(uow, actor, incident))
+
+    def _check_close(
+        self,
+        uow: SqlUnitOfWork,
+        actor: Actor,
+        incident: dict[str, Any],
+        closing_category: str,
+        closure_reason: str,
+        note: str | None,
+        dash_exemption: str | None,
+    ) -> tuple[str | None, str | None]:
+        require(actor.role, Permission.CLOSE_INCIDENT)
+        self.policy.require_category(closing_category, "closing_category")
+        self.policy.require_closure_reason(closure_reason, "closure_reason")
+        text = require_reason(note, True, "note")
+        exemption = require_reason(dash_exemption, False, "dash_exemption")
+        find_transition(Status(incident["status"]), Status.CLOSED)
+        if (
+            is_domestic_abuse(
+                incident["opening_category"], frozenset(incident["qualifiers"]), self._assessment_policy
+            )
+            and not uow.assessments.dash_history(incident["id"])
+            and not exemption
+        ):
+            raise DomainError(
+                "a domestic-abuse incident needs a DASH record, or a reason why none could be completed",
+                "dash_exemption",
+            )
+        blockers = closing_blockers(self._closing_facts(uow, actor, incident))
+        if blockers:
+            raise DomainError("cannot close yet: " + "; ".join(blockers), "status")
+        return text, exemption
+
+    def _closing_facts(self, uow: SqlUnitOfWork, actor: Actor, incident: dict[str, Any]) -> ClosingFacts:
+        """Load what the closing rules look at (``domain/closing.py``)."""
+        grade = self._assessment_policy.grade(incident["grade"]) if incident["grade"] else None
+        task = uow.dispatch.open_task(incident["id"])
+        return ClosingFacts(
+            role=actor.role,
+            emergency=grade is not None and grade.response is Response.EMERGENCY,
+            attended=any(a["arrived_at"] is not None for a in uow.dispatch.assignments_of(incident["id"])),
+            open_reviews=tuple(uow.supervision.open_kinds(incident["id"])),
+            open_reassessment=task["id"] if task is not None else None,
+        )
 
     def _queue_if_domestic_abuse(
         self, uow: SqlUnitOfWork, actor: Actor, incident: dict[str, Any], now: datetime

@@ -50,22 +50,22 @@ def test_a_reused_key_with_a_different_body_is_refused(client: TestClient, beare
 
 
 def test_reading_an_incident_shows_its_timeline(client: TestClient, bearer) -> None:
-    headers = bearer(Role.CALL_HANDLER)
+    headers = bearer(Role.SUPERVISOR)  # a domestic-abuse call waits for its review; a supervisor may close
     reference = client.post("/api/v1/incidents", json=CALL, headers=headers).json()["reference"]
-    client.post(f"/api/v1/incidents/{reference}/status", json={"status": "graded"}, headers=headers)
     client.post(
         f"/api/v1/incidents/{reference}/close",
         headers=headers,
         json={
             "closing_category": "crime_violence",
             "closure_reason": "crime_recorded",
+            "note": "arrested at the address",
             "dash_exemption": "victim could not speak freely; DASH booked with the DA unit",
         },
     )
     body = client.get(f"/api/v1/incidents/{reference}", headers=headers).json()
     kinds = [e["kind"] for e in body["timeline"]]
-    assert kinds == ["incident.opened", "review.queued", "incident.grade", "incident.closed"]  # DA: reviewed
-    assert body["timeline"][3]["data"]["before"]["status"] == "graded"
+    assert kinds == ["incident.opened", "review.queued", "incident.closed"]  # DA: reviewed
+    assert body["timeline"][2]["data"]["before"]["status"] == "open"
     assert body["closing_category"] == "crime_violence"
 
 
@@ -104,12 +104,19 @@ def test_bad_input_names_the_field_and_writes_nothing(client: TestClient, bearer
 def test_an_out_of_order_status_change_is_refused_and_changes_nothing(client: TestClient, bearer) -> None:
     headers = bearer(Role.DISPATCHER)
     reference = client.post("/api/v1/incidents", json=CALL, headers=headers).json()["reference"]
-    response = client.post(
-        f"/api/v1/incidents/{reference}/status", json={"status": "at_scene"}, headers=headers
-    )
-    assert response.status_code == 422
-    assert problem_field(response) == "status"
-    assert client.get(f"/api/v1/incidents/{reference}", headers=headers).json()["status"] == "open"
+    before = client.get(f"/api/v1/incidents/{reference}", headers=headers).json()
+    for status, words in (
+        ("at_scene", "dispatch board"),
+        ("graded", "grade the incident through its assessment"),
+    ):
+        response = client.post(
+            f"/api/v1/incidents/{reference}/status", json={"status": status}, headers=headers
+        )
+        assert response.status_code == 422
+        assert problem_field(response) == "status"
+        assert words in response.json()["errors"][0]["message"]
+    after = client.get(f"/api/v1/incidents/{reference}", headers=headers).json()
+    assert (after["status"], after["version"], after["timeline"]) == ("open", 1, before["timeline"])
 
 
 def test_an_analyst_cannot_open_incidents(client: TestClient, bearer) -> None:
@@ -130,7 +137,7 @@ def test_health_and_readiness(client: TestClient) -> None:
 def test_a_domestic_abuse_incident_cannot_close_without_dash_or_a_reason(client: TestClient, bearer) -> None:
     headers = bearer(Role.CALL_HANDLER)
     reference = client.post("/api/v1/incidents", json=CALL, headers=headers).json()["reference"]
-    close = {"closing_category": "domestic_incident", "closure_reason": "attended_resolved"}
+    close = {"closing_category": "domestic_incident", "closure_reason": "attended_resolved", "note": "calm"}
     refused = client.post(f"/api/v1/incidents/{reference}/close", json=close, headers=headers)
     assert refused.status_code == 422
     assert problem_field(refused) == "dash_exemption"

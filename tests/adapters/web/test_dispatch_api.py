@@ -34,7 +34,7 @@ DOMESTIC = {
     "qualifiers": ["domestic"],
     "account": "He is shouting at me again.",
 } | HERE
-CLOSE = {"closing_category": "crime_vehicle", "closure_reason": "crime_recorded"}
+CLOSE = {"closing_category": "crime_vehicle", "closure_reason": "crime_recorded", "note": "crime recorded"}
 
 
 @pytest.fixture(autouse=True)

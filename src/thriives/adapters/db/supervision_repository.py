@@ -185,6 +185,15 @@ class SupervisionRepository:
             query = query.where(review_items.c.incident_id == incident_id)
         return _rows(self._c.execute(query))
 
+    def open_kinds(self, incident_id: str) -> list[str]:
+        """The kinds of an incident's open queue entries, whatever kinds there are."""
+        query = (
+            select(review_items.c.kind)
+            .where(review_items.c.incident_id == incident_id, review_items.c.status == "open")
+            .order_by(review_items.c.id)
+        )
+        return [str(kind) for kind in self._c.execute(query).scalars()]
+
     # ---- reviews -----------------------------------------------------------------------
 
     def add_review(self, row: dict[str, Any]) -> int:

@@ -117,14 +117,19 @@ class IncidentWithTimeline(IncidentOut):
 
 
 class StatusIn(Strict):
-    status: Literal["open", "graded", "dispatched", "at_scene"]
+    status: Literal["open", "graded", "dispatched", "at_scene"] = Field(
+        description="Only reopening (open, with a reason) is done here; graded is refused (grade "
+        "through the assessment), dispatched and at_scene too (the dispatch endpoints)"
+    )
     reason: Annotated[StrictStr, Field(max_length=rules.MAX_REASON)] | None = None
 
 
 class CloseIn(Strict):
     closing_category: Code
     closure_reason: Code
-    note: Annotated[StrictStr, Field(max_length=rules.MAX_REASON)] | None = None
+    note: Annotated[StrictStr, Field(min_length=1, max_length=rules.MAX_REASON)] = Field(
+        description="What was done and why it may close (required)"
+    )
     dash_exemption: Annotated[StrictStr, Field(max_length=rules.MAX_REASON)] | None = Field(
         None, description="Why a domestic-abuse incident closes without a DASH record"
     )
@@ -223,6 +228,8 @@ def change_status(reference: Reference, body: StatusIn, caller: CallerDep, reque
 @router.post(
     "/incidents/{reference}/close",
     response_model=IncidentOut,
+    description="Close with a closing category, reason and note. Refused (422, naming `status`, "
+    "with every reason) while a review, a reassessment or anything else needs attention first.",
     responses=problem_responses(400, 401, 403, 404, 409, 422),
 )
 def close_incident(reference: Reference, body: CloseIn, caller: CallerDep, request: Request) -> IncidentOut:

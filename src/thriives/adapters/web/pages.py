@@ -27,8 +27,8 @@ from thriives.adapters.web.identity import (
 )
 from thriives.domain.accounts import Permission, Role, can
 from thriives.domain.errors import DomainError
-from thriives.domain.incidents import TRANSITIONS, Channel, Contact, Status
-from thriives.services.incidents import UNIT_MOVES, request_fingerprint
+from thriives.domain.incidents import Channel, Contact, Status
+from thriives.services.incidents import request_fingerprint
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -282,31 +282,33 @@ def queue_table(request: Request, caller: PageCaller) -> HTMLResponse:
 
 @router.get("/incidents/{reference}")
 def incident_page(request: Request, reference: str, caller: PageCaller) -> HTMLResponse:
+    return _incident(request, caller, reference)
+
+
+def _incident(
+    request: Request,
+    caller: Caller,
+    reference: str,
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+    close_form: Any = None,
+) -> HTMLResponse:
+    """The incident page. No generic status control: grading is done in the assessment,
+    units on the board; closing has its own form, shown only when nothing blocks it (the
+    reasons are shown instead), and reopening its own, for the roles that may."""
     container = container_of(request)
     incident, timeline = container.incidents.view(caller.actor, reference[:40], container.clock())
     return render(
         request,
         "incident.html",
         caller,
+        status,
         incident=incident,
         timeline=timeline,
-        moves=_moves(incident["status"]),
-        errors={},
+        blockers=container.incidents.closing_blockers(caller.actor, incident),
+        close_form=close_form or {},
+        errors=errors or {},
     )
-
-
-def _moves(status: str) -> list[Any]:
-    # Closing has its own form; so has reopening, shown only to roles that may reopen.
-    # Dispatching, arriving and withdrawing move a unit too: they are done on the board.
-    return [
-        t
-        for t in TRANSITIONS
-        if t.source.value == status
-        and t.target is not Status.CLOSED
-        and t.source is not Status.CLOSED
-        and t.target not in UNIT_MOVES
-        and t.name != "withdraw"
-    ]
 
 
 @router.post("/incidents/{reference}/status")
@@ -327,38 +329,42 @@ async def incident_status(request: Request, reference: str, caller: PageCaller) 
     return RedirectResponse(f"/incidents/{reference}", status_code=303)
 
 
+CLOSE_FIELDS = ("closing_category", "closure_reason", "note", "dash_exemption")
+
+
 @router.post("/incidents/{reference}/close")
 async def incident_close(request: Request, reference: str, caller: PageCaller) -> Response:
+    """Closing takes two steps without script: the form, then a confirmation page that
+    carries the same fields (``Back`` returns to the form with them kept)."""
     container = container_of(request)
     form = await request.form()
+    fields = {name: str(form.get(name) or "").strip()[:2001] for name in CLOSE_FIELDS}
+    arguments = (
+        caller.actor,
+        reference[:40],
+        fields["closing_category"],
+        fields["closure_reason"],
+        fields["note"] or None,
+    )
+    if form.get("back"):
+        return await run_in_threadpool(_incident, request, caller, reference, 200, None, fields)
     try:
+        if form.get("confirm") != "yes":
+            incident = await run_in_threadpool(
+                container.incidents.check_close, *arguments, fields["dash_exemption"] or None
+            )
+            return render(request, "close_confirm.html", caller, incident=incident, close_form=fields)
         await run_in_threadpool(
-            container.incidents.close,
-            caller.actor,
-            reference[:40],
-            str(form.get("closing_category", "")),
-            str(form.get("closure_reason", "")),
-            str(form.get("note") or "") or None,
-            container.clock(),
-            str(form.get("dash_exemption") or "") or None,
+            container.incidents.close, *arguments, container.clock(), fields["dash_exemption"] or None
         )
     except DomainError as error:
-        return await run_in_threadpool(_incident_error, request, caller, reference, error)
+        return await run_in_threadpool(_incident_error, request, caller, reference, error, fields)
     return RedirectResponse(f"/incidents/{reference}", status_code=303)
 
 
-def _incident_error(request: Request, caller: Caller, reference: str, error: Exception) -> HTMLResponse:
-    container = container_of(request)
-    incident, timeline = container.incidents.view(caller.actor, reference[:40], container.clock())
+def _incident_error(
+    request: Request, caller: Caller, reference: str, error: Exception, close_form: Any = None
+) -> HTMLResponse:
     field = getattr(error, "field", None) or "status"
     message = getattr(error, "message", None) or "is not a status"
-    return render(
-        request,
-        "incident.html",
-        caller,
-        422,
-        incident=incident,
-        timeline=timeline,
-        moves=_moves(incident["status"]),
-        errors={field: message},
-    )
+    return _incident(request, caller, reference, 422, {field: message}, close_form)
