@@ -128,7 +128,7 @@ def test_bad_links_are_refused_naming_the_field_and_change_nothing(
 ) -> None:
     handler = people()
     old = opened(container, handler, clock)
-    container.incidents.close(handler, old, "concern_for_safety", "advice_given", None, clock())
+    container.incidents.close(handler, old, "concern_for_safety", "advice_given", "advice given", clock())
     clock.advance(days=1)
     new = opened(container, handler, clock)
     other, relation = {
@@ -243,7 +243,7 @@ def test_the_log_is_append_only_attributed_and_allowed_after_closing(
     container.incident_log.add(handler, reference, "Caller rang back: he has gone.", clock())
     clock.advance(minutes=2)
     container.incident_log.add(dispatcher, reference, "Unit told.\n\tStood down.", clock())
-    container.incidents.close(handler, reference, "concern_for_safety", "advice_given", None, clock())
+    container.incidents.close(handler, reference, "concern_for_safety", "advice_given", "advice given", clock())
     late = container.incident_log.add(handler, reference, "Neighbour confirmed all quiet.", clock())
     assert late["after_closing"] is True
     entries = container.incident_log.entries(dispatcher, reference, clock())
@@ -275,3 +275,17 @@ def test_postgresql_refuses_to_alter_or_remove_a_log_entry(
         with pytest.raises(DBAPIError, match="append-only"), container.uow(write=True) as uow:
             uow.connection.execute(statement)
     assert [e["text"] for e in container.incident_log.entries(handler, reference, clock())] == ["First note."]
+
+
+def test_an_incident_whose_duplicate_is_open_again_cannot_be_closed(
+    container: Container, people: People, clock: FakeClock
+) -> None:
+    handler, supervisor = people(), people(Role.SUPERVISOR)
+    first, second = opened(container, handler, clock), opened(container, handler, clock)
+    container.links.link(handler, second, first, "duplicate", None, clock())
+    container.incidents.change_status(supervisor, second, Status.OPEN, "not the same after all", clock())
+    before = rows(container)
+    with pytest.raises(DomainError) as refused:
+        container.incidents.close(supervisor, first, "concern_for_safety", "advice_given", "done", clock())
+    assert refused.value.field == "status" and second in refused.value.message
+    assert rows(container) == before

@@ -37,6 +37,7 @@ class ClosingFacts:
     attended: bool  # a unit has arrived at some time
     open_reviews: tuple[str, ...] = ()  # kinds of the incident's open review-queue entries
     open_reassessment: int | None = None  # the id of its open reassessment task, if any
+    linked: tuple[str, ...] = ()  # why a linked incident holds it open, in words (services/links.py)
 
 
 Rule = Callable[[ClosingFacts], str | None]
@@ -80,7 +81,17 @@ def unattended_emergency(facts: ClosingFacts) -> str | None:
     return "it is graded emergency and no unit has attended: only a supervisor may close it"
 
 
-RULES: tuple[Rule, ...] = (open_reassessment, pending_downgrade, open_review, unattended_emergency)
+def linked_open(facts: ClosingFacts) -> str | None:
+    return "; ".join(facts.linked) or None
+
+
+RULES: tuple[Rule, ...] = (
+    open_reassessment,
+    pending_downgrade,
+    open_review,
+    unattended_emergency,
+    linked_open,
+)
 
 
 def closing_blockers(facts: ClosingFacts) -> list[str]:

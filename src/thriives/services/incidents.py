@@ -31,6 +31,7 @@ from thriives.domain.incidents import (
 )
 from thriives.domain.indicators import Response
 from thriives.domain.references import format_reference
+from thriives.services.links import LinkService
 from thriives.services.qa_facts import FactsKeeper
 
 # Moves that belong to dispatch: they move a unit with the incident.
@@ -328,6 +329,7 @@ class IncidentService:
             attended=any(a["arrived_at"] is not None for a in uow.dispatch.assignments_of(incident["id"])),
             open_reviews=tuple(uow.supervision.open_kinds(incident["id"])),
             open_reassessment=task["id"] if task is not None else None,
+            linked=tuple(LinkService.open_links_needing_attention(uow, incident["id"])),
         )
 
     def _queue_if_domestic_abuse(
