@@ -145,6 +145,18 @@ def reopened(world: World) -> dict[str, Any]:
     return incident
 
 
+def linked(world: World) -> dict[str, Any]:
+    """A second call about a live incident, recorded as related (both stay open) and one
+    recorded as its duplicate (closed onto it)."""
+    first = assessed(world)
+    for relation in ("related", "duplicate"):
+        second = new(world)
+        world.container.links.link(
+            world.handler, second["reference"], first["reference"], relation, None, world.clock()
+        )
+    return first
+
+
 STATES: list[tuple[str, Builder]] = [
     ("new", new),
     ("assessed", assessed),
@@ -154,6 +166,7 @@ STATES: list[tuple[str, Builder]] = [
     ("review open", review_open),
     ("closed", closed),
     ("reopened", reopened),
+    ("linked", linked),
 ]
 
 
