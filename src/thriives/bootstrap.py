@@ -31,6 +31,7 @@ from thriives.services.assessments import AssessmentService
 from thriives.services.clocks import Clocks
 from thriives.services.deadlines import DeadlineService
 from thriives.services.dispatch import DispatchService
+from thriives.services.follow_ups import FollowUpService
 from thriives.services.incidents import IncidentService
 from thriives.services.intel import IntelService
 from thriives.services.qa_facts import FactsKeeper
@@ -60,6 +61,7 @@ class Container:
     reassessments: ReassessmentService
     deadlines: DeadlineService
     supervision: SupervisionService
+    follow_ups: FollowUpService
     clock: Clock = field(default=utc_now)
 
     def close(self) -> None:
@@ -83,13 +85,13 @@ def build(settings: Settings | None = None, clock: Clock = utc_now) -> Container
     )
     supervision_policy = load_supervision_policy(settings.policy_dir, assessment_policy)
     facts = FactsKeeper(supervision_policy, ZoneInfo(settings.force_timezone))
+    dispatch_policy = load_dispatch_policy(settings.policy_dir, assessment_policy, policy)
+    clocks = Clocks(assessment_policy, dispatch_policy, facts)
     incidents = IncidentService(
-        uow, policy, settings.force_timezone, settings.reference_prefix, assessment_policy, facts
+        uow, policy, settings.force_timezone, settings.reference_prefix, assessment_policy, facts, clocks
     )
     intel_policy = load_intel_policy(settings.policy_dir, assessment_policy)
     intel = IntelService(uow, intel_policy, facts)
-    dispatch_policy = load_dispatch_policy(settings.policy_dir, assessment_policy, policy)
-    clocks = Clocks(assessment_policy, dispatch_policy, facts)
     assessments = AssessmentService(uow, policy, assessment_policy, intel, clocks)
     return Container(
         settings,
@@ -107,5 +109,6 @@ def build(settings: Settings | None = None, clock: Clock = utc_now) -> Container
         SupervisionService(
             uow, supervision_policy, policy, assessment_policy, clocks, facts, settings.force_timezone
         ),
+        FollowUpService(uow, clocks),
         clock,
     )

@@ -37,6 +37,8 @@ KIND_LABELS = {
     "high_risk": "High risk",
     "attendance_breach": "Attendance clock breached",
     "late_reassessment": "Late reassessments",
+    "late_grading": "Calls graded late",
+    "late_follow_up": "Follow-ups overdue",
     "sample": "Random sample",
     "categorisation_cue": "Categorisation cue not followed",
 }
