@@ -17,7 +17,12 @@ from typing import Any
 from thriives.domain.assessment_policy import AssessmentPolicy
 from thriives.domain.categories import CategoryPolicy
 from thriives.domain.dash import DASH_LEVELS
-from thriives.domain.grading_clock import FollowUpPolicy, GradingClockPolicy, parse_follow_up, parse_grading_clock
+from thriives.domain.grading_clock import (
+    FollowUpPolicy,
+    GradingClockPolicy,
+    parse_follow_up,
+    parse_grading_clock,
+)
 from thriives.domain.indicators import INDICATORS
 from thriives.domain.policy_reader import Problems, Reader, unique
 

@@ -50,7 +50,9 @@ class FollowUpPolicy:
 
 
 def parse_grading_clock(reader: Reader, grades: tuple[str, ...]) -> GradingClockPolicy:
-    reader.only("target_minutes", "escalate_every_minutes", "queue_with_cues_after", "queue_without_cues_after")
+    reader.only(
+        "target_minutes", "escalate_every_minutes", "queue_with_cues_after", "queue_without_cues_after"
+    )
     targets = reader.child("target_minutes")
     channels = tuple(c.value for c in Channel)
     targets.only(*channels)
@@ -70,7 +72,9 @@ def parse_follow_up(reader: Reader, grades: tuple[str, ...]) -> FollowUpPolicy:
         item.only("code", "label", "needs_agency")
         code = item.code("code")
         codes.append(code)
-        outcomes[code] = FollowUpOutcome(code, item.text("label", limit=120), item.flag("needs_agency", False))
+        outcomes[code] = FollowUpOutcome(
+            code, item.text("label", limit=120), item.flag("needs_agency", False)
+        )
     unique(codes, f"{reader.path}.outcomes", reader.problems)
     return FollowUpPolicy(
         grades=reader.codes("grades", grades, required=True),

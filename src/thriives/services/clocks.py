@@ -162,7 +162,9 @@ class Clocks:
                     "escalations": 0,
                 }
             )
-            uow.dispatch.add_deadline(DeadlineKind.FOLLOW_UP_OVERDUE.value, due, now, incident["id"], follow_up)
+            uow.dispatch.add_deadline(
+                DeadlineKind.FOLLOW_UP_OVERDUE.value, due, now, incident["id"], follow_up
+            )
             data = {"follow_up": follow_up, "grade": incident["grade"], "due_at": due.isoformat()}
             uow.journal.event(now, actor, "follow_up.opened", data, incident["id"])
         elif not wanted and current is not None:
@@ -171,12 +173,16 @@ class Clocks:
     def cancel_follow_up(
         self, uow: SqlUnitOfWork, follow_up: dict[str, Any], why: str, now: datetime, actor: str
     ) -> None:
-        uow.follow_ups.update(follow_up["id"], "open", {"status": "cancelled", "done_at": now, "done_by": actor, "note": why})
+        uow.follow_ups.update(
+            follow_up["id"], "open", {"status": "cancelled", "done_at": now, "done_by": actor, "note": why}
+        )
         uow.dispatch.cancel_deadlines(follow_up["incident_id"], FOLLOW_UP, follow_up["id"])
         data = {"follow_up": follow_up["id"], "why": why}
         uow.journal.event(now, actor, "follow_up.cancelled", data, follow_up["incident_id"])
 
-    def follow_up_overdue(self, uow: SqlUnitOfWork, follow_up: dict[str, Any], now: datetime, actor: str) -> None:
+    def follow_up_overdue(
+        self, uow: SqlUnitOfWork, follow_up: dict[str, Any], now: datetime, actor: str
+    ) -> None:
         """Tell the supervisor a follow-up is past its time; remind again later."""
         count = int(follow_up["escalations"]) + 1
         uow.follow_ups.escalated(follow_up["id"], count, now)

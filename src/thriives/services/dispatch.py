@@ -159,8 +159,14 @@ class DispatchService:
         """An ungraded call's grading clock and the risk cues that place it on the queue."""
         age = round((now - row["received_at"]).total_seconds())
         if row["grade"] is not None:
-            return {"channel": row["channel"], "age_seconds": age, "cues": [], "grading": None,
-                    "grading_due_at": None, "grading_seconds_left": None}
+            return {
+                "channel": row["channel"],
+                "age_seconds": age,
+                "cues": [],
+                "grading": None,
+                "grading_due_at": None,
+                "grading_seconds_left": None,
+            }
         due = grading_due(row["channel"], row["received_at"], self.policy.grading)
         cues = risk_cues(
             row["channel"],
