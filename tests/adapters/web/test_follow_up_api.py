@@ -48,7 +48,8 @@ def test_the_live_queue_pages_with_its_total_and_a_link_to_the_next(
 
 def test_bad_paging_is_refused_naming_the_parameter(client: TestClient, bearer: Bearer) -> None:
     headers = bearer(Role.CALL_HANDLER)
-    for query, field in (("limit=0", "limit"), ("limit=1001", "limit"), ("offset=-1", "offset"), ("offset=x", "offset")):
+    bad = (("limit=0", "limit"), ("limit=1001", "limit"), ("offset=-1", "offset"), ("offset=x", "offset"))
+    for query, field in bad:
         response = client.get(f"/api/v1/incidents?{query}", headers=headers)
         assert response.status_code == 422, (query, response.text)
         assert response.json()["errors"][0]["field"] == field, response.json()

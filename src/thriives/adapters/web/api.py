@@ -196,7 +196,10 @@ def open_incident(
             "description": "One page of open incidents, oldest first",
             "headers": {
                 "X-Total-Count": {"description": "Open incidents in all", "schema": {"type": "integer"}},
-                "Link": {"description": 'The next page, as rel="next", when there is one', "schema": {"type": "string"}},
+                "Link": {
+                    "description": 'The next page, as rel="next", when there is one',
+                    "schema": {"type": "string"},
+                },
             },
         }
     }
