@@ -4,14 +4,17 @@ outcome through the API and the small form; bad input is refused and changes not
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.adapters.web.test_dispatch_api import VEHICLE, Bearer, Headers, graded, refused
 from tests.adapters.web.test_dispatch_pages import post
 from tests.adapters.web.test_pages import log_in
 from tests.conftest import FakeClock, People
+from thriives.adapters.web import pages
 from thriives.bootstrap import Container
 from thriives.domain.accounts import Role
 
@@ -136,3 +139,20 @@ def test_the_follow_up_form_keeps_what_was_typed_when_refused_then_records_it(
     done = post(client, page, page, outcome="referred", agency="Victim Support", note="")
     assert done.status_code == 303
     assert "Referred to another agency (Victim Support)" in client.get(page).text
+
+
+def test_the_live_queue_page_says_how_many_it_does_not_show_and_pages_to_them(
+    client: TestClient, bearer: Bearer, people: People, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pages, "QUEUE_PAGE", 2)
+    made = open_calls(client, bearer(Role.CALL_HANDLER), 3, clock)
+    log_in(client, people(Role.CALL_HANDLER).username)
+    first = client.get("/queue").text
+    assert re.findall(r'<tr data-reference="([^"]+)"', first) == made[:2]
+    assert "Showing 1–2 of 3 open incidents." in first
+    assert 'href="/queue?offset=2" id="queue-next">and 1 more' in first
+    assert 'hx-get="/queue/table?offset=0"' in first
+    second = client.get("/queue/table?offset=2").text
+    assert re.findall(r'<tr data-reference="([^"]+)"', second) == made[2:]
+    assert "Showing 3–3 of 3 open incidents." in second and 'id="queue-previous"' in second
+    assert client.get("/queue?offset=-1").status_code == 422

@@ -60,6 +60,11 @@ EVENT_LABELS = {
     "review.completed": "reviewed by a supervisor",
     "review.acknowledged": "review acknowledged",
     "incident.regraded": "regraded",
+    "grading.late": "not graded in time: supervisor told",
+    "follow_up.opened": "follow-up (call-back or referral) due",
+    "follow_up.completed": "follow-up done",
+    "follow_up.overdue": "follow-up overdue: supervisor told",
+    "follow_up.cancelled": "follow-up no longer needed",
 }
 
 
