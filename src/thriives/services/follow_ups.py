@@ -33,6 +33,11 @@ class FollowUpService:
         with self._uow() as uow:
             return uow.follow_ups.open()
 
+    def of_incident(self, actor: Actor, incident_id: str) -> list[dict[str, Any]]:
+        require(actor.role, Permission.VIEW_QUEUE)
+        with self._uow() as uow:
+            return uow.follow_ups.of_incident(incident_id)
+
     def get(self, actor: Actor, follow_up_id: int) -> dict[str, Any]:
         require(actor.role, Permission.VIEW_QUEUE)
         with self._uow() as uow:

@@ -70,6 +70,8 @@ def test_the_board_shows_an_ungraded_call_with_its_age_cues_and_grading_clock(
     assert (entry["grading"], entry["grading_seconds_left"], entry["age_seconds"]) == ("running", 180, 120)
     assert entry["cues"] == ["999 call", "Weapon mentioned"]
     assert (board["ungraded"], board["grading_late"]) == (1, 0)
+    panel = client.get(f"/board/incidents/{ungraded}", headers=headers).text
+    assert 'id="panel-grading"><span class="gclock g-running"' in panel and "grade within 3:00" in panel
 
 
 def resolved(client: TestClient, container: Container, headers: Headers) -> tuple[str, dict[str, Any]]:
@@ -128,9 +130,12 @@ def test_the_follow_up_form_keeps_what_was_typed_when_refused_then_records_it(
     client: TestClient, bearer: Bearer, container: Container, people: People
 ) -> None:
     headers = bearer(Role.DISPATCHER)
-    _reference, follow_up = resolved(client, container, headers)
+    reference, follow_up = resolved(client, container, headers)
     log_in(client, people(Role.CALL_HANDLER).username)
     page = f"/follow-ups/{follow_up['id']}"
+    panel = client.get(f"/board/incidents/{reference}").text
+    assert 'id="panel-follow-up">' in panel and f'href="{page}"' in panel
+    assert 'id="panel-grading"' not in panel  # graded: no grading clock
     board = client.get("/board").text
     assert f'data-follow-up="{follow_up["id"]}"' in board.split('id="board-follow-ups"', 1)[1]
     missing = post(client, page, page, outcome="referred", agency="", note="gave the number")

@@ -27,7 +27,9 @@ from thriives.adapters.web.reassessment_pages import refused
 from thriives.domain.accounts import Permission, require
 from thriives.domain.clocks import AttendanceClock, local_to_utc
 from thriives.domain.dispatch import UnitStatus
+from thriives.domain.dispatch_policy import DispatchPolicy
 from thriives.domain.errors import DomainError
+from thriives.domain.grading_clock import grading_due, grading_state
 from thriives.domain.incidents import Status
 from thriives.domain.reassessment import TRIGGER_TEXT
 from thriives.services.reassessments import ENDINGS
@@ -209,6 +211,20 @@ def _panel(request: Request, caller: Caller, reference: str) -> dict[str, Any]:
         "booked": [a for a in timing["appointments"] if a["status"] == "booked"],
         "endings": ENDINGS,
         "live": live,
+        "grading": _grading(container.dispatch.policy, incident, now) if live else None,
+        "follow_ups": container.follow_ups.of_incident(actor, incident["id"]),
+    }
+
+
+def _grading(policy: DispatchPolicy, incident: dict[str, Any], now: datetime) -> dict[str, Any] | None:
+    """An ungraded incident's grading clock, as the board shows it."""
+    if incident["grade"] is not None:
+        return None
+    due = grading_due(incident["channel"], incident["received_at"], policy.grading)
+    return {
+        "grading": grading_state(due, now),
+        "grading_due_at": due,
+        "grading_seconds_left": round((due - now).total_seconds()),
     }
 
 
