@@ -32,6 +32,7 @@ from thriives.services.assessments import AssessmentService
 from thriives.services.clocks import Clocks
 from thriives.services.deadlines import DeadlineService
 from thriives.services.dispatch import DispatchService
+from thriives.services.follow_ups import FollowUpService
 from thriives.services.incident_log import IncidentLogService
 from thriives.services.incident_search import IncidentSearchService
 from thriives.services.incidents import IncidentService
@@ -67,6 +68,7 @@ class Container:
     links: LinkService
     incident_search: IncidentSearchService
     incident_log: IncidentLogService
+    follow_ups: FollowUpService
     clock: Clock = field(default=utc_now)
 
     def close(self) -> None:
@@ -90,13 +92,13 @@ def build(settings: Settings | None = None, clock: Clock = utc_now) -> Container
     )
     supervision_policy = load_supervision_policy(settings.policy_dir, assessment_policy)
     facts = FactsKeeper(supervision_policy, ZoneInfo(settings.force_timezone))
+    dispatch_policy = load_dispatch_policy(settings.policy_dir, assessment_policy, policy)
+    clocks = Clocks(assessment_policy, dispatch_policy, facts)
     incidents = IncidentService(
-        uow, policy, settings.force_timezone, settings.reference_prefix, assessment_policy, facts
+        uow, policy, settings.force_timezone, settings.reference_prefix, assessment_policy, facts, clocks
     )
     intel_policy = load_intel_policy(settings.policy_dir, assessment_policy)
     intel = IntelService(uow, intel_policy, facts)
-    dispatch_policy = load_dispatch_policy(settings.policy_dir, assessment_policy, policy)
-    clocks = Clocks(assessment_policy, dispatch_policy, facts)
     assessments = AssessmentService(uow, policy, assessment_policy, intel, clocks)
     return Container(
         settings,
@@ -117,5 +119,6 @@ def build(settings: Settings | None = None, clock: Clock = utc_now) -> Container
         LinkService(uow, load_link_policy(settings.policy_dir, policy), settings.force_timezone, facts),
         IncidentSearchService(uow, policy, assessment_policy, settings.force_timezone),
         IncidentLogService(uow),
+        FollowUpService(uow, clocks),
         clock,
     )

@@ -84,16 +84,20 @@ def test_policy_check_reads_the_intelligence_policy_and_names_a_bad_marker(tmp_p
 def test_policy_check_reads_the_dispatch_policy_and_names_a_bad_shift(tmp_path: Path) -> None:
     good = runner.invoke(app, ["policy", "check"])
     assert "dispatch" in good.output and "reassess at 75% of target" in good.output
+    assert "grading clock: 999 5 min, 101 30 min" in good.output
+    assert "follow-ups for resolution within 1440 min, 3 outcomes: OK" in good.output
     for path in default_policy_dir().glob("*.json"):
         (tmp_path / path.name).write_text(path.read_text())
     data = json.loads((default_policy_dir() / "dispatch.json").read_text())
     data["appointments"]["shifts"][0]["start"] = "25:00"
     data["clock"]["reassess_at_share"] = 1.5
+    data["grading_clock"]["target_minutes"]["999"] = 0
     (tmp_path / "dispatch.json").write_text(json.dumps(data))
     result = runner.invoke(app, ["policy", "check", str(tmp_path)])
     assert result.exit_code == 2
     assert "dispatch.json: appointments.shifts[0].start: must be a local time HH:MM" in result.output
     assert "dispatch.json: clock.reassess_at_share: must be a number from 0.05 to 1" in result.output
+    assert "dispatch.json: grading_clock.target_minutes.999: must be a number from 1 to 1440" in result.output
 
 
 def test_qa_sample_draws_a_month_reproducibly_and_refuses_a_second_draw(database_url: str) -> None:

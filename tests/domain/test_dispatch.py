@@ -160,6 +160,73 @@ def test_an_unassessed_risk_sorts_after_an_assessed_one_in_the_same_grade() -> N
     ]
 
 
+UNGRADED_AFTER = ("emergency", "priority")
+
+
+def ungraded(reference: str, cues: int, minutes_ago: int) -> QueueItem:
+    return QueueItem(reference, None, None, T0 - timedelta(minutes=minutes_ago), cues)
+
+
+def live_order(*items: QueueItem) -> list[str]:
+    return [i.reference for i in queue_order(items, GRADES, LEVELS, UNGRADED_AFTER)]
+
+
+def test_an_ungraded_999_call_sits_above_graded_low_risk_work() -> None:
+    assert live_order(
+        item("vehicle_crime_resolution", "resolution", "none", 90),
+        item("scheduled_old", "scheduled", "high", 120),
+        ungraded("silent_999", 1, 1),
+    ) == ["silent_999", "scheduled_old", "vehicle_crime_resolution"]
+
+
+def test_an_ungraded_call_with_cues_comes_after_emergencies_and_before_priority() -> None:
+    assert live_order(
+        item("priority_old", "priority", "high", 60),
+        ungraded("da_call", 2, 1),
+        item("emergency_new", "emergency", "low", 1),
+    ) == ["emergency_new", "da_call", "priority_old"]
+
+
+def test_an_ungraded_call_without_cues_comes_after_priority_and_before_scheduled() -> None:
+    assert live_order(
+        item("scheduled", "scheduled", "high", 60),
+        ungraded("quiet_101", 0, 1),
+        item("priority", "priority", "none", 1),
+    ) == ["priority", "quiet_101", "scheduled"]
+
+
+def test_among_ungraded_calls_more_cues_come_first_then_the_oldest() -> None:
+    assert live_order(
+        ungraded("one_cue_old", 1, 30),
+        ungraded("two_cues_new", 2, 1),
+        ungraded("one_cue_older", 1, 40),
+        ungraded("none_oldest", 0, 90),
+    ) == ["two_cues_new", "one_cue_older", "one_cue_old", "none_oldest"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.builds(
+            QueueItem,
+            reference=st.text("abcdef0123", min_size=1, max_size=6),
+            grade=st.none() | st.sampled_from(GRADES),
+            risk=st.none() | st.sampled_from(LEVELS),
+            received_at=st.integers(0, 600).map(lambda m: T0 - timedelta(minutes=m)),
+            cues=st.integers(0, 3),
+        ),
+        max_size=30,
+        unique_by=lambda i: i.reference,
+    )
+)
+def test_no_ungraded_call_is_ever_below_scheduled_or_resolution_work(items: list[QueueItem]) -> None:
+    order = queue_order(items, GRADES, LEVELS, UNGRADED_AFTER)
+    low = [n for n, i in enumerate(order) if i.grade in ("scheduled", "resolution")]
+    unknown = [n for n, i in enumerate(order) if i.grade is None]
+    assert not low or not unknown or max(unknown) < min(low)
+    assert sorted(order, key=lambda i: i.reference) == sorted(items, key=lambda i: i.reference)
+
+
 queue_items = st.lists(
     st.builds(
         QueueItem,

@@ -76,6 +76,22 @@ DISPATCH: dict[str, Any] = {
             },
         ],
     },
+    "grading_clock": {
+        "target_minutes": {"999": 5, "101": 30, "online": 60, "other": 30},
+        "escalate_every_minutes": 10,
+        "queue_with_cues_after": "emergency",
+        "queue_without_cues_after": "priority",
+    },
+    "follow_up": {
+        "grades": ["resolution"],
+        "due_minutes": 1440,
+        "escalate_every_minutes": 60,
+        "outcomes": [
+            {"code": "called_back", "label": "Called back"},
+            {"code": "referred", "label": "Referred to another agency", "needs_agency": True},
+            {"code": "no_contact", "label": "No contact after trying"},
+        ],
+    },
     "appointments": {
         "grades": ["scheduled"],
         "slot_minutes": 60,
@@ -137,6 +153,11 @@ def test_the_small_test_policy_reads_every_field() -> None:
     assert firearm.indicators == frozenset({"firearm"}) and not firearm.categories
     assert policy.shifts["night"].start == time(23, 0) and policy.shifts["night"].end == time(7, 0)
     assert (policy.da_highest_risk, policy.da_highest_dash) == ("low", "standard")
+    assert policy.grading.target_minutes == {"999": 5, "101": 30, "online": 60, "other": 30}
+    assert (policy.grading.with_cues_after, policy.grading.without_cues_after) == ("emergency", "priority")
+    assert policy.follow_up.grades == ("resolution",) and policy.follow_up.due_minutes == 1440
+    assert policy.follow_up.outcomes["referred"].needs_agency
+    assert not policy.follow_up.outcomes["called_back"].needs_agency
 
 
 def test_a_need_applies_on_its_category_a_qualifier_or_an_indicator() -> None:
@@ -195,6 +216,24 @@ MISTAKES = [
     (
         _set(["resources", "speed_kmh", "suburban"], 40),
         "dispatch.json: resources.speed_kmh.suburban: unknown key",
+    ),
+    (
+        _set(["grading_clock", "target_minutes", "112"], 5),
+        "dispatch.json: grading_clock.target_minutes.112: unknown key",
+    ),
+    (
+        _drop(["grading_clock", "target_minutes", "999"]),
+        "dispatch.json: grading_clock.target_minutes.999: must be a number from 1 to 1440",
+    ),
+    (
+        _set(["grading_clock", "queue_with_cues_after"], "urgent"),
+        "dispatch.json: grading_clock.queue_with_cues_after: must be one of",
+    ),
+    (_set(["follow_up", "grades"], ["soon"]), "dispatch.json: follow_up.grades[0]: 'soon' is not known here"),
+    (_set(["follow_up", "due_minutes"], 0), "dispatch.json: follow_up.due_minutes: must be a number from 1"),
+    (
+        _set(["follow_up", "outcomes", 1, "code"], "called_back"),
+        "dispatch.json: follow_up.outcomes: 'called_back' is listed twice",
     ),
     # bad codes
     (_set(["clock", "from"], "answered"), "dispatch.json: clock.from: must be one of call, graded"),

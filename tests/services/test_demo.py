@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 import thriives.services.demo as demo
 from tests.conftest import FakeClock, People
-from thriives.adapters.db.dispatch_tables import appointment_slots
+from thriives.adapters.db.dispatch_tables import appointment_slots, follow_ups
 from thriives.adapters.db.supervision_tables import qa_facts
 from thriives.adapters.db.tables import audit_log, events, incidents, review_items, units, users
 from thriives.bootstrap import Container
@@ -55,7 +55,9 @@ def test_seeding_fills_an_empty_store_in_batches(
     assessed = len(demo.LIVE_ASSESSMENTS)
     queued = count(container, review_items) - 1  # each with an event, but the one downgrade
     samples = 1  # last month's sample drawn
-    expected = 2 * SMALL + live + assessed + slots + queued + 1 + samples
+    follow_ups_opened = count(container, follow_ups)  # live calls graded resolution: a follow-up each
+    assert follow_ups_opened >= 1
+    expected = 2 * SMALL + live + assessed + slots + queued + 1 + samples + follow_ups_opened
     assert count(container, events) == result.events == expected
     assert count(container, qa_facts) == SMALL + live  # every incident has its QA facts
     with container.uow() as uow:
@@ -79,6 +81,7 @@ def test_seeding_fills_an_empty_store_in_batches(
         "review.queued": queued,
         "review.downgrade_requested": 1,
         "review.sample_drawn": samples,
+        "follow_up.opened": follow_ups_opened,
     }
     assert imports == 5  # four batches of incidents, one of intelligence records
 

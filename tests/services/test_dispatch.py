@@ -217,7 +217,8 @@ def test_a_regrade_reschedules_the_clock_and_only_times_still_ahead(
             .where(deadlines.c.incident_id == incident["id"])
             .group_by(deadlines.c.state)
         ).all()
-    assert dict(states) == {"cancelled": 4, "pending": 1}  # the emergency's 2, then the priority's 2
+    # the grading clock (stopped by the first grade), the emergency's 2, then the priority's 2
+    assert dict(states) == {"cancelled": 5, "pending": 1}
 
 
 def test_an_assessment_that_keeps_the_grade_leaves_the_clock_alone(
@@ -232,15 +233,18 @@ def test_an_assessment_that_keeps_the_grade_leaves_the_clock_alone(
     assert pending(container, incident["id"]) == before
 
 
-def test_an_ungraded_or_unresponded_incident_has_no_clock(
+def test_an_ungraded_or_unresponded_incident_has_no_attendance_clock(
     container: Container, force: None, people: People, clock: FakeClock
 ) -> None:
     handler = people()
+    received = clock()
     incident = open_incident(container, handler, clock)
-    assert pending(container, incident["id"]) == []
+    # Not graded yet: only its grading clock (a 999 call: 5 minutes) runs.
+    assert pending(container, incident["id"]) == [("grading.late", received + timedelta(minutes=5))]
     assess(container, handler, incident, clock)  # every factor low: resolution, no target
     assert incident_row(container, incident["reference"])["grade"] == "resolution"
-    assert pending(container, incident["id"]) == []
+    # No attendance target; the follow-up the call is owed falls due in a day.
+    assert pending(container, incident["id"]) == [("follow_up.overdue", received + timedelta(days=1))]
 
 
 # ---- assigning -------------------------------------------------------------------------------
@@ -366,7 +370,7 @@ def test_a_unit_moves_en_route_then_at_scene_and_arrival_stops_the_clock(
         dispatched_at + timedelta(minutes=1),
         arrived_at,
     )
-    assert sorted(s for (s,) in states) == ["cancelled", "cancelled"]
+    assert sorted(s for (s,) in states) == ["cancelled"] * 3  # the grading clock and the attendance two
 
     # Taken away and sent again: the first dispatch and the first arrival are what count.
     clock.advance(minutes=10)
@@ -526,8 +530,8 @@ def test_the_board_orders_the_queue_by_grade_then_risk_then_age_with_each_clock(
         high["reference"],  # emergency, risk high
         old_low["reference"],  # emergency, low, older
         new_low["reference"],  # emergency, low, newer
+        ungraded["reference"],  # not graded, but a 999 call: after emergencies, above priority
         priority["reference"],
-        ungraded["reference"],  # still shown, after every grade
     ]
     by_reference = {e["reference"]: e for e in board["queue"] + board["held"]}
     assert by_reference[old_low["reference"]]["clock"] == "breached"  # received 16 min ago
@@ -535,6 +539,11 @@ def test_the_board_orders_the_queue_by_grade_then_risk_then_age_with_each_clock(
     assert by_reference[new_low["reference"]]["clock"] == "running"
     assert by_reference[priority["reference"]]["clock"] == "running"
     assert by_reference[ungraded["reference"]]["clock"] is None
+    late = by_reference[ungraded["reference"]]
+    assert (late["grading"], late["cues"], late["age_seconds"]) == ("late", ["999 call"], 17 * 60)
+    assert late["grading_seconds_left"] == -12 * 60  # a 999 call: 5 minutes to grade
+    assert by_reference[high["reference"]]["grading"] is None
+    assert (board["ungraded"], board["grading_late"]) == (1, 1)
     assert by_reference[high["reference"]]["seconds_left"] == 3 * 60
     assert by_reference[high["reference"]]["risk"] == "high"
     assert [e["reference"] for e in board["held"]] == [held["reference"]]
@@ -542,7 +551,8 @@ def test_the_board_orders_the_queue_by_grade_then_risk_then_age_with_each_clock(
     assert next(u for u in board["units"] if u["call_sign"] == "AS11")["incident"] == held["reference"]
     assert by_reference[held["reference"]]["clock"] == "running"
     assert (board["breached"], board["at_risk"]) == (1, 1)
-    assert board["overdue_deadlines"] == 3  # the worker has not run: old_low's two, high's at-risk
+    # The worker has not run: old_low's two, high's at-risk, the ungraded call's grading clock.
+    assert board["overdue_deadlines"] == 4
     container.deadlines.fire_due(clock(), "test")
     board = container.dispatch.board(dispatcher, clock())
     assert board["overdue_deadlines"] == 0 and board["failed_deadlines"] == 0

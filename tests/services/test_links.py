@@ -243,7 +243,9 @@ def test_the_log_is_append_only_attributed_and_allowed_after_closing(
     container.incident_log.add(handler, reference, "Caller rang back: he has gone.", clock())
     clock.advance(minutes=2)
     container.incident_log.add(dispatcher, reference, "Unit told.\n\tStood down.", clock())
-    container.incidents.close(handler, reference, "concern_for_safety", "advice_given", "advice given", clock())
+    container.incidents.close(
+        handler, reference, "concern_for_safety", "advice_given", "advice given", clock()
+    )
     late = container.incident_log.add(handler, reference, "Neighbour confirmed all quiet.", clock())
     assert late["after_closing"] is True
     entries = container.incident_log.entries(dispatcher, reference, clock())

@@ -29,6 +29,8 @@ class DeadlineKind(StrEnum):
     REASSESSMENT_ESCALATE = "reassessment.escalate"  # a task still open: tell the supervisor
     REASSESSMENT_REVIEW = "reassessment.review"  # the review time a reassessment set
     APPOINTMENT_CHECK = "appointment.check"  # an appointment's end passed: was it kept?
+    GRADING_LATE = "grading.late"  # an ungraded call passed its grading target (subject: escalation)
+    FOLLOW_UP_OVERDUE = "follow_up.overdue"  # a follow-up still open at its due time (subject: it)
 
 
 @dataclass(frozen=True)

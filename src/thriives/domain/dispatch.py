@@ -83,19 +83,36 @@ class QueueItem:
     grade: str | None
     risk: str | None  # highest THRIIVES level of the latest assessment
     received_at: datetime
+    cues: int = 0  # risk cues already known of an ungraded call (999, domestic abuse, words)
 
 
-def queue_order(items: Iterable[QueueItem], grades: Sequence[str], levels: Sequence[str]) -> list[QueueItem]:
+def queue_order(
+    items: Iterable[QueueItem],
+    grades: Sequence[str],
+    levels: Sequence[str],
+    ungraded_after: tuple[str, str] | None = None,
+) -> list[QueueItem]:
     """Grade (most urgent first), then risk (highest first), then age (oldest first).
 
-    An ungraded incident sorts after every grade: it still needs its assessment, and it is
-    still shown, so nothing falls out of sight.
+    An ungraded call is not read as low risk: with ``ungraded_after`` (the grade an ungraded
+    call with a risk cue sorts after, and the grade one without any sorts after) it sits
+    just below that grade, so above every less urgent graded call (scheduled work,
+    resolution without deployment). Among ungraded calls in one place, the one with more
+    cues comes first, then the oldest. Without ``ungraded_after`` it sorts after every grade.
     """
+    last = len(grades) * 2
 
-    def key(item: QueueItem) -> tuple[int, int, datetime, str]:
-        grade_rank = grades.index(item.grade) if item.grade in grades else len(grades)
+    def band(item: QueueItem) -> int:
+        if item.grade in grades:
+            return grades.index(item.grade) * 2
+        if item.grade is None and ungraded_after is not None:
+            after = ungraded_after[0] if item.cues else ungraded_after[1]
+            return grades.index(after) * 2 + 1 if after in grades else last
+        return last
+
+    def key(item: QueueItem) -> tuple[int, int, int, datetime, str]:
         risk_rank = -levels.index(item.risk) if item.risk in levels else 1
-        return (grade_rank, risk_rank, item.received_at, item.reference)
+        return (band(item), -item.cues, risk_rank, item.received_at, item.reference)
 
     return sorted(items, key=key)
 

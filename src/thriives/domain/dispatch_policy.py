@@ -17,6 +17,12 @@ from typing import Any
 from thriives.domain.assessment_policy import AssessmentPolicy
 from thriives.domain.categories import CategoryPolicy
 from thriives.domain.dash import DASH_LEVELS
+from thriives.domain.grading_clock import (
+    FollowUpPolicy,
+    GradingClockPolicy,
+    parse_follow_up,
+    parse_grading_clock,
+)
 from thriives.domain.indicators import INDICATORS
 from thriives.domain.policy_reader import Problems, Reader, unique
 
@@ -90,6 +96,8 @@ class DispatchPolicy:
     missed_after_minutes: int
     da_highest_risk: str  # highest THRIIVES risk level at which DA may have an appointment
     da_highest_dash: str  # highest DASH level at which DA may have an appointment
+    grading: GradingClockPolicy  # the clock an ungraded call runs against
+    follow_up: FollowUpPolicy  # the call-back or referral a resolved call is owed
 
 
 def _labelled(reader: Reader, key: str) -> dict[str, Labelled]:
@@ -120,8 +128,9 @@ def parse_dispatch_policy(
     source: str = "dispatch.json",
 ) -> DispatchPolicy:
     problems = Problems(source)
+    grade_codes = tuple(g.code for g in assessment.grades)
     top = Reader(data, "", problems)
-    top.only("version", "clock", "reassessment", "resources", "appointments")
+    top.only("version", "clock", "reassessment", "resources", "appointments", "grading_clock", "follow_up")
     clock = top.child("clock")
     clock.only("from", "unknown_area", "reassess_at_share")
     re_ = top.child("reassessment")
@@ -224,6 +233,8 @@ def parse_dispatch_policy(
         missed_after_minutes=int(app.number("missed_after_minutes", 0, 1440)),
         da_highest_risk=app.one_of("domestic_abuse_highest_risk", assessment.levels),
         da_highest_dash=app.one_of("domestic_abuse_highest_dash", DASH_LEVELS),
+        grading=parse_grading_clock(top.child("grading_clock"), grade_codes),
+        follow_up=parse_follow_up(top.child("follow_up"), grade_codes),
     )
     unique(outcome_codes, "reassessment.contact_outcomes", problems)
     unique([need.code for need in needs], "resources.needs", problems)

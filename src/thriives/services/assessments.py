@@ -158,8 +158,9 @@ class AssessmentService:
             if not uow.incidents.update(incident["id"], incident["version"], changes):
                 return None
             if self.clocks is not None and incident["grade"] != evaluation.final_grade:
-                # A new or changed grade (re)starts the attendance clock against its target.
-                self.clocks.restart(uow, incident | changes, now)
+                # A new or changed grade (re)starts the attendance clock against its target,
+                # stops the grading clock and opens or cancels the follow-up it is owed.
+                self.clocks.graded(uow, incident | changes, now, actor.username)
             version = uow.assessments.next_version(incident["id"])
             uow.assessments.add(
                 _assessment_row(

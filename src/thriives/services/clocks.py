@@ -18,11 +18,14 @@ from thriives.domain.clocks import AttendanceClock, DeadlineKind, attendance_clo
 from thriives.domain.dispatch import Position, nearest_area
 from thriives.domain.dispatch_policy import DispatchPolicy
 from thriives.domain.grading import is_domestic_abuse
+from thriives.domain.grading_clock import follow_up_due, grading_due
 from thriives.domain.incidents import Status
 from thriives.domain.reassessment import TRIGGER_TEXT, Trigger, is_mandatory
 from thriives.services.qa_facts import FactsKeeper
 
 ATTENDANCE = [DeadlineKind.ATTENDANCE_AT_RISK.value, DeadlineKind.ATTENDANCE_BREACH.value]
+GRADING = [DeadlineKind.GRADING_LATE.value]
+FOLLOW_UP = [DeadlineKind.FOLLOW_UP_OVERDUE.value]
 WAITING = {Status.GRADED.value, Status.DISPATCHED.value}  # live and nobody at scene yet
 
 
@@ -75,6 +78,8 @@ class Clocks:
         not re-fire a reassessment that was just done; the board shows the clock's state.
         """
         uow.dispatch.cancel_deadlines(incident["id"], ATTENDANCE)
+        if incident.get("grade") is not None:
+            self.stop_grading(uow, incident["id"])  # whatever path graded it
         if incident["status"] not in WAITING or incident.get("arrived_at") is not None:
             return None
         clock = self.clock(incident)
@@ -90,6 +95,112 @@ class Clocks:
 
     def stop(self, uow: SqlUnitOfWork, incident_id: str) -> None:
         uow.dispatch.cancel_deadlines(incident_id, ATTENDANCE)
+
+    def graded(
+        self, uow: SqlUnitOfWork, incident: dict[str, Any], now: datetime, actor: str
+    ) -> AttendanceClock | None:
+        """The one step every grading path takes once the incident holds its new grade:
+        (re)start the attendance clock, stop the grading clock, and open (or cancel) the
+        follow-up a call resolved without deployment is owed."""
+        clock = self.restart(uow, incident, now)
+        self.sync_follow_up(uow, incident, now, actor)
+        return clock
+
+    # ---- the grading clock: an ungraded call is never out of sight ---------------------------
+
+    def start_grading(self, uow: SqlUnitOfWork, incident: dict[str, Any], now: datetime) -> datetime | None:
+        """Start an ungraded call's grading clock from its receipt (subject: escalation 0).
+        A call entered after its target has passed is late at once."""
+        if incident.get("grade") is not None:
+            return None
+        uow.dispatch.cancel_deadlines(incident["id"], GRADING)
+        due = grading_due(incident["channel"], incident["received_at"], self.policy.grading)
+        uow.dispatch.add_deadline(DeadlineKind.GRADING_LATE.value, due, now, incident["id"], 0)
+        return due
+
+    def stop_grading(self, uow: SqlUnitOfWork, incident_id: str) -> None:
+        uow.dispatch.cancel_deadlines(incident_id, GRADING)
+
+    def grading_late(
+        self, uow: SqlUnitOfWork, incident: dict[str, Any], escalation: int, now: datetime, actor: str
+    ) -> None:
+        """Tell the supervisor a call is still ungraded past its target; remind again later."""
+        due = grading_due(incident["channel"], incident["received_at"], self.policy.grading)
+        late = {
+            "due_at": due.isoformat(),
+            "escalation": escalation + 1,
+            "late_minutes": round((now - due) / timedelta(minutes=1)),
+        }
+        uow.journal.event(now, actor, "grading.late", late, incident["id"])
+        if self.facts is not None:
+            self.facts.enqueue(uow, incident["id"], "late_grading", late, actor, now)
+        uow.dispatch.add_deadline(
+            DeadlineKind.GRADING_LATE.value,
+            now + timedelta(minutes=self.policy.grading.escalate_every_minutes),
+            now,
+            incident["id"],
+            escalation + 1,
+        )
+
+    # ---- the follow-up a call resolved without deployment is owed ----------------------------
+
+    def sync_follow_up(self, uow: SqlUnitOfWork, incident: dict[str, Any], now: datetime, actor: str) -> None:
+        """Open a follow-up when the grade calls for one and none is open; cancel an open one
+        when the call is regraded to a grade that sends someone instead."""
+        current = uow.follow_ups.open_for(incident["id"])
+        wanted = incident.get("grade") in self.policy.follow_up.grades
+        if wanted and current is None:
+            due = follow_up_due(now, self.policy.follow_up)
+            follow_up = uow.follow_ups.add(
+                {
+                    "incident_id": incident["id"],
+                    "status": "open",
+                    "grade": incident["grade"],
+                    "opened_at": now,
+                    "opened_by": actor,
+                    "due_at": due,
+                    "escalations": 0,
+                }
+            )
+            uow.dispatch.add_deadline(
+                DeadlineKind.FOLLOW_UP_OVERDUE.value, due, now, incident["id"], follow_up
+            )
+            data = {"follow_up": follow_up, "grade": incident["grade"], "due_at": due.isoformat()}
+            uow.journal.event(now, actor, "follow_up.opened", data, incident["id"])
+        elif not wanted and current is not None:
+            self.cancel_follow_up(uow, current, f"regraded {incident.get('grade')}", now, actor)
+
+    def cancel_follow_up(
+        self, uow: SqlUnitOfWork, follow_up: dict[str, Any], why: str, now: datetime, actor: str
+    ) -> None:
+        uow.follow_ups.update(
+            follow_up["id"], "open", {"status": "cancelled", "done_at": now, "done_by": actor, "note": why}
+        )
+        uow.dispatch.cancel_deadlines(follow_up["incident_id"], FOLLOW_UP, follow_up["id"])
+        data = {"follow_up": follow_up["id"], "why": why}
+        uow.journal.event(now, actor, "follow_up.cancelled", data, follow_up["incident_id"])
+
+    def follow_up_overdue(
+        self, uow: SqlUnitOfWork, follow_up: dict[str, Any], now: datetime, actor: str
+    ) -> None:
+        """Tell the supervisor a follow-up is past its time; remind again later."""
+        count = int(follow_up["escalations"]) + 1
+        uow.follow_ups.escalated(follow_up["id"], count, now)
+        late = {
+            "follow_up": follow_up["id"],
+            "escalation": count,
+            "due_at": follow_up["due_at"].isoformat(),
+        }
+        uow.journal.event(now, actor, "follow_up.overdue", late, follow_up["incident_id"])
+        if self.facts is not None:
+            self.facts.enqueue(uow, follow_up["incident_id"], "late_follow_up", late, actor, now)
+        uow.dispatch.add_deadline(
+            DeadlineKind.FOLLOW_UP_OVERDUE.value,
+            now + timedelta(minutes=self.policy.follow_up.escalate_every_minutes),
+            now,
+            follow_up["incident_id"],
+            int(follow_up["id"]),
+        )
 
     # ---- reassessment tasks ----------------------------------------------------------------
 

@@ -120,6 +120,17 @@ class DeadlineService:
                 self.clocks.open_task(
                     uow, incident, Trigger.REVIEW_DUE, now, ACTOR, {"after_task": deadline["subject_id"]}
                 )
+        elif kind is DeadlineKind.GRADING_LATE:
+            if (
+                incident is not None
+                and incident["grade"] is None
+                and incident["status"] != Status.CLOSED.value
+            ):
+                self.clocks.grading_late(uow, incident, int(deadline["subject_id"] or 0), now, ACTOR)
+        elif kind is DeadlineKind.FOLLOW_UP_OVERDUE:
+            follow_up = uow.follow_ups.get(int(deadline["subject_id"]))
+            if follow_up["status"] == "open":
+                self.clocks.follow_up_overdue(uow, follow_up, now, ACTOR)
         elif kind is DeadlineKind.APPOINTMENT_CHECK:
             appointment = uow.dispatch.appointment(int(deadline["subject_id"]))
             if appointment["status"] != "booked" or incident is None:

@@ -32,12 +32,13 @@ from thriives.domain.dispatch import (
 )
 from thriives.domain.dispatch_policy import DispatchPolicy
 from thriives.domain.errors import Conflict, DomainError
+from thriives.domain.grading_clock import grading_due, grading_state, risk_cues
 from thriives.domain.incidents import LIVE_STATUSES, Status, require_reason
 from thriives.domain.reassessment import Trigger
 from thriives.services.clocks import Clocks
 
 OPERATIONAL = "operational: dispatch"
-BOARD_LIMIT = 1000
+BOARD_LIMIT = None  # every live incident: the board's counts and panels must agree
 # A deadline this far past its time and still unfired means the worker is not keeping up;
 # one a moment past is only waiting for the worker's next look, and no cause for alarm.
 LATE_AFTER = timedelta(seconds=2)
@@ -74,6 +75,9 @@ class DispatchService:
             unit_rows = uow.dispatch.units()
             overdue = uow.dispatch.overdue(now - LATE_AFTER)
             failed = uow.dispatch.failed_deadlines()
+            follow_ups = uow.follow_ups.open()
+            # The caller's words are read only for the risk cues of calls not yet graded.
+            accounts = uow.follow_ups.accounts([row["id"] for row in live if row["grade"] is None])
         grades = [g.code for g in self.assessment.grades]
         by_reference: dict[str, dict[str, Any]] = {}
         items = []
@@ -98,10 +102,16 @@ class DispatchService:
                 "clock": state,
                 "seconds_left": round((clock.due_at - now).total_seconds()) if clock else None,
                 "task": open_task_of.get(row["id"], {}).get("id"),
-            }
+            } | self._grading(row, accounts, now)
             by_reference[row["reference"]] = entry
-            items.append(QueueItem(row["reference"], row["grade"], risk, row["received_at"]))
-        ordered = [by_reference[i.reference] for i in queue_order(items, grades, self.assessment.levels)]
+            items.append(
+                QueueItem(row["reference"], row["grade"], risk, row["received_at"], len(entry["cues"]))
+            )
+        ungraded_after = (self.policy.grading.with_cues_after, self.policy.grading.without_cues_after)
+        ordered = [
+            by_reference[i.reference]
+            for i in queue_order(items, grades, self.assessment.levels, ungraded_after)
+        ]
         waiting = [e for e in ordered if e["status"] in (Status.OPEN.value, Status.GRADED.value)]
         held = [e for e in ordered if e["status"] not in (Status.OPEN.value, Status.GRADED.value)]
         task_rows = [
@@ -135,11 +145,43 @@ class DispatchService:
                 }
                 for u in unit_rows
             ],
+            "follow_ups": [_follow_up_row(f, now) for f in follow_ups],
+            "ungraded": sum(1 for e in ordered if e["grade"] is None),
+            "grading_late": sum(1 for e in ordered if e["grading"] == "late"),
             "breached": sum(1 for e in ordered if e["clock"] == "breached"),
             "at_risk": sum(1 for e in ordered if e["clock"] == "at_risk"),
             "overdue_deadlines": len(overdue),
             "failed_deadlines": len(failed),
             "as_of": now,
+        }
+
+    def _grading(self, row: dict[str, Any], accounts: dict[str, str], now: datetime) -> dict[str, Any]:
+        """An ungraded call's grading clock and the risk cues that place it on the queue."""
+        age = round((now - row["received_at"]).total_seconds())
+        if row["grade"] is not None:
+            return {
+                "channel": row["channel"],
+                "age_seconds": age,
+                "cues": [],
+                "grading": None,
+                "grading_due_at": None,
+                "grading_seconds_left": None,
+            }
+        due = grading_due(row["channel"], row["received_at"], self.policy.grading)
+        cues = risk_cues(
+            row["channel"],
+            row["opening_category"],
+            frozenset(row["qualifiers"]),
+            accounts.get(row["id"], ""),
+            self.assessment,
+        )
+        return {
+            "channel": row["channel"],
+            "age_seconds": age,
+            "cues": list(cues),
+            "grading": grading_state(due, now),
+            "grading_due_at": due,
+            "grading_seconds_left": round((due - now).total_seconds()),
         }
 
     def recommendations(self, actor: Actor, reference: str) -> tuple[dict[str, Any], list[Recommendation]]:
@@ -422,6 +464,19 @@ class DispatchService:
             {"fields": sorted(shown)},
         )
         return incident | changes | {"version": incident["version"] + 1}
+
+
+def _follow_up_row(row: dict[str, Any], now: datetime) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "reference": row["reference"],
+        "grade": row["grade"],
+        "opened_at": row["opened_at"],
+        "due_at": row["due_at"],
+        "seconds_left": round((row["due_at"] - now).total_seconds()),
+        "overdue": now >= row["due_at"],
+        "escalations": row["escalations"],
+    }
 
 
 def _as_json(value: Any) -> Any:

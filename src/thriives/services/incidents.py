@@ -31,6 +31,7 @@ from thriives.domain.incidents import (
 )
 from thriives.domain.indicators import Response
 from thriives.domain.references import format_reference
+from thriives.services.clocks import Clocks
 from thriives.services.links import LinkService
 from thriives.services.qa_facts import FactsKeeper
 
@@ -39,6 +40,8 @@ UNIT_MOVES = frozenset({Status.DISPATCHED, Status.AT_SCENE})
 
 OPERATIONAL = "operational: incident handling"
 MAX_IDEMPOTENCY_KEY = 200
+MAX_PAGE = 1000
+MAX_OFFSET = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -60,9 +63,11 @@ class IncidentService:
         prefix: str,
         assessment_policy: AssessmentPolicy,
         facts: FactsKeeper | None = None,
+        clocks: Clocks | None = None,
     ) -> None:
         self._uow = uow
         self.facts = facts
+        self.clocks = clocks  # the grading clock an ungraded call runs against
         self.policy = policy
         self._assessment_policy = assessment_policy
         self._zone = ZoneInfo(timezone)
@@ -161,6 +166,8 @@ class IncidentService:
             "qualifiers": incident["qualifiers"],
         }
         uow.journal.event(now, actor.username, "incident.opened", {"after": summary}, incident["id"])
+        if self.clocks is not None:
+            self.clocks.start_grading(uow, incident, now)
         if self.facts is not None:
             self.facts.opened(uow, incident, actor.username, actor.user_id)
             self._queue_if_domestic_abuse(uow, actor, incident, now)
@@ -195,6 +202,17 @@ class IncidentService:
         with self._uow() as uow:
             return uow.incidents.live([s.value for s in LIVE_STATUSES], limit)
 
+    def live_page(self, actor: Actor, limit: int = 500, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+        """One page of open incidents, oldest first, and how many are open in all, so a
+        list never drops a row without saying so."""
+        require(actor.role, Permission.VIEW_QUEUE)
+        if not 1 <= limit <= MAX_PAGE:
+            raise DomainError(f"must be from 1 to {MAX_PAGE}", "limit")
+        if not 0 <= offset <= MAX_OFFSET:
+            raise DomainError(f"must be from 0 to {MAX_OFFSET}", "offset")
+        with self._uow() as uow:
+            return uow.follow_ups.live_page([s.value for s in LIVE_STATUSES], limit, offset)
+
     def change_status(
         self, actor: Actor, reference: str, target: Status, reason: str | None, now: datetime
     ) -> dict[str, Any]:
@@ -225,6 +243,8 @@ class IncidentService:
                 "closure_note": None,
                 "dash_exemption": None,
             }
+            if self.clocks is not None:
+                self.clocks.start_grading(uow, incident, now)  # reopened and still ungraded
             return self._save(uow, actor, incident, changes, f"incident.{transition.name}", text, now)
 
     def close(
@@ -362,6 +382,9 @@ class IncidentService:
                 {"call_sign": unit["call_sign"], "before": unit["status"], "after": "available"},
                 incident["id"],
             )
+        follow_up = uow.follow_ups.open_for(incident["id"])
+        if follow_up is not None and self.clocks is not None:
+            self.clocks.cancel_follow_up(uow, follow_up, "incident closed", now, actor.username)
         booked = uow.dispatch.booked_appointment(incident["id"])
         if booked is not None:
             uow.dispatch.end_appointment(booked["id"], "cancelled", now, "incident closed")

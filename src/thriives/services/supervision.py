@@ -33,6 +33,8 @@ QUEUE_KINDS = (
     "high_risk",
     "attendance_breach",
     "late_reassessment",
+    "late_grading",
+    "late_follow_up",
     "sample",
 )
 REVIEWED_KINDS = tuple(k for k in QUEUE_KINDS if k != "downgrade")
@@ -179,7 +181,7 @@ class SupervisionService:
             {"before": {"grade": incident["grade"]}, "after": {"grade": grade}, "reason": reason},
             incident["id"],
         )
-        self.clocks.restart(uow, after, now)
+        self.clocks.graded(uow, after, now, actor.username)
         return after
 
     # ---- reviews -----------------------------------------------------------------------

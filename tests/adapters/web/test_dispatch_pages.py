@@ -142,8 +142,10 @@ def test_the_board_orders_the_queue_by_grade_and_shows_each_clock(
     ungraded = open_call(container, dispatcher, "crime_theft")
     page = client.get("/board")
     assert page.status_code == 200
-    # The emergency first though newer; the ungraded call after every grade, still shown.
-    assert rows(page.text, "board-queue") == [domestic, theft, ungraded]
+    # The emergency first though newer; the ungraded 999 call is not read as low risk: it
+    # comes after the emergency and above the priority call, with its grading clock.
+    assert rows(page.text, "board-queue") == [domestic, ungraded, theft]
+    assert 'class="gclock g-running"' in page.text and "grade within 5:00" in page.text
     assert 'data-due-at="2026-11-26T21:46:00.000+00:00"' in page.text  # 15 min urban target
     assert 'class="clock c-running"' in page.text and "15:00 left" in page.text
     assert 'sse-connect="/api/v1/board/stream?after=' in page.text

@@ -256,6 +256,13 @@ def policy_check(directory: Path = typer.Argument(None, help="Policy folder (def
         f"{dispatch.reassess_at_share:.0%} of target, {len(dispatch.unit_types)} unit types, "
         f"{len(dispatch.skills)} skills, {len(dispatch.needs)} needs, {len(dispatch.shifts)} shifts: OK"
     )
+    targets = ", ".join(
+        f"{channel} {minutes} min" for channel, minutes in dispatch.grading.target_minutes.items()
+    )
+    typer.echo(
+        f"grading clock: {targets}; follow-ups for {', '.join(dispatch.follow_up.grades)} within "
+        f"{dispatch.follow_up.due_minutes} min, {len(dispatch.follow_up.outcomes)} outcomes: OK"
+    )
     typer.echo(
         f"supervision {supervision.version}: review form {supervision.form.version} with "
         f"{len(supervision.form.items)} items, sample {supervision.sample_share:.0%} and at least "

@@ -96,7 +96,7 @@ class DispatchRepository:
 
     # ---- queue -------------------------------------------------------------------------
 
-    def live_incidents(self, statuses: list[str], limit: int) -> list[dict[str, Any]]:
+    def live_incidents(self, statuses: list[str], limit: int | None) -> list[dict[str, Any]]:
         query = (
             select(
                 incidents.c.id,

@@ -98,3 +98,24 @@ appointments = Table(
     Column("ended_at", UtcDateTime, nullable=True),
     Column("end_note", String(2000), nullable=True),
 )
+
+# A call graded "resolution without deployment" is owed a call-back or a referral by a time.
+follow_ups = Table(
+    "follow_ups",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("incident_id", String(36), ForeignKey("incidents.id"), nullable=False, index=True),
+    Column("status", String(12), nullable=False),  # open, done, cancelled
+    Column("grade", String(40), nullable=False),  # the grade that called for it
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("opened_by", String(40), nullable=False),
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("escalations", Integer, nullable=False, server_default="0"),
+    Column("last_escalated_at", UtcDateTime, nullable=True),
+    Column("done_at", UtcDateTime, nullable=True),
+    Column("done_by", String(40), nullable=True),
+    Column("outcome", String(40), nullable=True),  # called_back, referred, no_contact, ...
+    Column("agency", String(200), nullable=True),  # the agency referred to
+    Column("note", Text, nullable=True),
+    Index("ix_follow_ups_status_due_at", "status", "due_at"),
+)

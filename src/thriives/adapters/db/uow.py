@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine
 from thriives.adapters.db.assessment_repository import AssessmentRepository
 from thriives.adapters.db.dispatch_repository import DispatchRepository
 from thriives.adapters.db.engine import WRITE
+from thriives.adapters.db.follow_up_repository import FollowUpRepository
 from thriives.adapters.db.intel_repository import IntelRepository
 from thriives.adapters.db.journal import Journal
 from thriives.adapters.db.record_repository import RecordRepository
@@ -60,6 +61,7 @@ class SqlUnitOfWork:
         self.dispatch = DispatchRepository(connection)
         self.supervision = SupervisionRepository(connection)
         self.records = RecordRepository(connection)
+        self.follow_ups = FollowUpRepository(connection)
         self.journal = Journal(connection)
         if self._write and connection.dialect.name == "postgresql":
             # One lock order for every writer: the journal's head first, then rows. A write

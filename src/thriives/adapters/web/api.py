@@ -193,11 +193,36 @@ def open_incident(
     return _out(opened.incident)
 
 
-@router.get("/incidents", response_model=list[QueueItem], responses=problem_responses(401, 403, 422))
+@router.get(
+    "/incidents",
+    response_model=list[QueueItem],
+    responses={
+        200: {
+            "description": "One page of open incidents, oldest first",
+            "headers": {
+                "X-Total-Count": {"description": "Open incidents in all", "schema": {"type": "integer"}},
+                "Link": {
+                    "description": 'The next page, as rel="next", when there is one',
+                    "schema": {"type": "string"},
+                },
+            },
+        }
+    }
+    | problem_responses(401, 403, 422),
+)
 def live_incidents(
-    caller: CallerDep, request: Request, limit: Annotated[int, Query(ge=1, le=1000)] = 500
+    caller: CallerDep,
+    request: Request,
+    response: Response,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+    offset: Annotated[int, Query(ge=0, le=10_000_000, description="Rows to skip (paging)")] = 0,
 ) -> list[QueueItem]:
-    rows = container_of(request).incidents.live(caller.actor, limit)
+    """Open incidents, oldest first, a page at a time: ``X-Total-Count`` says how many are
+    open in all, and ``Link: <...>; rel="next"`` gives the next page while there is one."""
+    rows, total = container_of(request).incidents.live_page(caller.actor, limit, offset)
+    response.headers["X-Total-Count"] = str(total)
+    if offset + len(rows) < total:
+        response.headers["Link"] = f'</api/v1/incidents?limit={limit}&offset={offset + limit}>; rel="next"'
     return [QueueItem.model_validate(row) for row in rows]
 
 

@@ -18,6 +18,7 @@ from thriives.adapters.web import (
     assessment_pages,
     dispatch_api,
     dispatch_pages,
+    follow_up_api,
     intel_api,
     intel_pages,
     links_api,
@@ -92,6 +93,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(intel_api.router)
     app.include_router(dispatch_api.router)
     app.include_router(reassessment_api.router)
+    app.include_router(follow_up_api.router)
     app.include_router(supervision_api.router)
     app.include_router(live.router)
     app.include_router(links_pages.router)  # before pages: /incidents/search is a page

@@ -80,6 +80,23 @@ class BoardEntryOut(BaseModel):
     clock: Literal["running", "at_risk", "breached", "met", "missed"] | None
     seconds_left: int | None
     task: int | None = Field(description="The open reassessment task, if any")
+    channel: str | None = None
+    age_seconds: int | None = Field(None, description="Seconds since the call was received")
+    cues: list[str] = Field(default=[], description="Risk cues of an ungraded call, in words")
+    grading: Literal["running", "late"] | None = Field(None, description="An ungraded call's grading clock")
+    grading_due_at: datetime | None = None
+    grading_seconds_left: int | None = None
+
+
+class BoardFollowUpOut(BaseModel):
+    id: int
+    reference: str
+    grade: str
+    opened_at: datetime
+    due_at: datetime
+    seconds_left: int
+    overdue: bool
+    escalations: int
 
 
 class BoardTaskOut(BaseModel):
@@ -108,6 +125,9 @@ class BoardOut(BaseModel):
     held: list[BoardEntryOut] = Field(description="Held by a unit")
     tasks: list[BoardTaskOut]
     units: list[UnitOut]
+    follow_ups: list[BoardFollowUpOut] = Field(default=[], description="Open follow-ups, soonest due first")
+    ungraded: int = Field(0, description="Live calls not yet graded")
+    grading_late: int = Field(0, description="Of those, past their grading target")
     breached: int
     at_risk: int
     overdue_deadlines: int = Field(description="Deadlines past due and not fired: is the worker running?")

@@ -19,7 +19,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from thriives.adapters.web import reassessment_pages
+from thriives.adapters.web import follow_up_pages, reassessment_pages
 from thriives.adapters.web.assessment_pages import FormView
 from thriives.adapters.web.identity import Caller, container_of, page_caller
 from thriives.adapters.web.pages import render
@@ -27,18 +27,22 @@ from thriives.adapters.web.reassessment_pages import refused
 from thriives.domain.accounts import Permission, require
 from thriives.domain.clocks import AttendanceClock, local_to_utc
 from thriives.domain.dispatch import UnitStatus
+from thriives.domain.dispatch_policy import DispatchPolicy
 from thriives.domain.errors import DomainError
+from thriives.domain.grading_clock import grading_due, grading_state
 from thriives.domain.incidents import Status
 from thriives.domain.reassessment import TRIGGER_TEXT
 from thriives.services.reassessments import ENDINGS
 
 router = APIRouter(include_in_schema=False)
 router.include_router(reassessment_pages.router)
+router.include_router(follow_up_pages.router)
 PageCaller = Annotated[Caller, Depends(page_caller)]
 CallSign = Annotated[str, Path(min_length=1, max_length=20)]
 AppointmentId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 JUSTIFICATION = "operational: dispatch"
 RUNNING = ("running", "at_risk", "breached")
+PANEL_ROWS = 100  # rows a board panel shows; the rest are counted in an "and N more" row
 # The fields each form shows; a refused field a form does not show is reported above it.
 FIELDS = {
     "assign": ("call_sign", "reason"),
@@ -63,11 +67,21 @@ def countdown(seconds: float | None) -> str:
     return f"{text} left" if seconds > 0 else f"{text} over"
 
 
+def grading_words(seconds: float | None) -> str:
+    """``grade within 4:59`` or ``grading late by 1:02`` (``board.js`` does the same)."""
+    if seconds is None:
+        return ""
+    text = countdown(seconds).rsplit(" ", 1)[0]
+    return f"grade within {text}" if seconds > 0 else f"grading late by {text}"
+
+
 def _labels(request: Request) -> dict[str, Any]:
     return {
         "dpolicy": container_of(request).dispatch.policy,
         "trigger_text": {t.value: text for t, text in TRIGGER_TEXT.items()},
         "countdown": countdown,
+        "grading_words": grading_words,
+        "panel_rows": PANEL_ROWS,
         "running": RUNNING,
         "linked_refs": container_of(request).links.board_links(),
     }
@@ -198,6 +212,20 @@ def _panel(request: Request, caller: Caller, reference: str) -> dict[str, Any]:
         "booked": [a for a in timing["appointments"] if a["status"] == "booked"],
         "endings": ENDINGS,
         "live": live,
+        "grading": _grading(container.dispatch.policy, incident, now) if live else None,
+        "follow_ups": container.follow_ups.of_incident(actor, incident["id"]),
+    }
+
+
+def _grading(policy: DispatchPolicy, incident: dict[str, Any], now: datetime) -> dict[str, Any] | None:
+    """An ungraded incident's grading clock, as the board shows it."""
+    if incident["grade"] is not None:
+        return None
+    due = grading_due(incident["channel"], incident["received_at"], policy.grading)
+    return {
+        "grading": grading_state(due, now),
+        "grading_due_at": due,
+        "grading_seconds_left": round((due - now).total_seconds()),
     }
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
@@ -25,6 +25,7 @@ from thriives.adapters.web.identity import (
     container_of,
     page_caller,
 )
+from thriives.bootstrap import Container
 from thriives.domain.accounts import Permission, Role, can
 from thriives.domain.errors import DomainError
 from thriives.domain.incidents import Channel, Contact, Status
@@ -62,6 +63,11 @@ EVENT_LABELS = {
     "incident.linked": "linked to another incident",
     "incident.declared_separate": "declared separate from another incident",
     "incident.log": "log entry added",
+    "grading.late": "not graded in time: supervisor told",
+    "follow_up.opened": "follow-up (call-back or referral) due",
+    "follow_up.completed": "follow-up done",
+    "follow_up.overdue": "follow-up overdue: supervisor told",
+    "follow_up.cancelled": "follow-up no longer needed",
 }
 
 
@@ -263,21 +269,32 @@ def _contact_from(form: Any, now: datetime) -> Contact:
     )
 
 
+QUEUE_PAGE = 500
+QueueOffset = Annotated[int, Query(ge=0, le=10_000_000)]
+
+
 @router.get("/queue")
-def queue_page(request: Request, caller: PageCaller) -> HTMLResponse:
+def queue_page(request: Request, caller: PageCaller, offset: QueueOffset = 0) -> HTMLResponse:
     container = container_of(request)
     # Read before the rows: the page's stream starts after this event, so nothing that
     # happens between rendering the page and its stream connecting is lost.
     with container.uow() as uow:
         after = uow.journal.last_event_id()
-    rows = container.incidents.live(caller.actor)
-    return render(request, "queue.html", caller, rows=rows, now=container.clock(), after=after)
+    page = _queue_page(container, caller, offset)
+    return render(request, "queue.html", caller, now=container.clock(), after=after, **page)
 
 
 @router.get("/queue/table")
-def queue_table(request: Request, caller: PageCaller) -> HTMLResponse:
-    rows = container_of(request).incidents.live(caller.actor)
-    return render(request, "_queue_rows.html", caller, rows=rows, now=container_of(request).clock())
+def queue_table(request: Request, caller: PageCaller, offset: QueueOffset = 0) -> HTMLResponse:
+    container = container_of(request)
+    page = _queue_page(container, caller, offset)
+    return render(request, "_queue_rows.html", caller, now=container.clock(), **page)
+
+
+def _queue_page(container: Container, caller: Caller, offset: int) -> dict[str, Any]:
+    """One page of the live queue with the total, so the page says how many it does not show."""
+    rows, total = container.incidents.live_page(caller.actor, QUEUE_PAGE, offset)
+    return {"rows": rows, "total": total, "offset": offset, "page_size": QUEUE_PAGE}
 
 
 @router.get("/incidents/{reference}")

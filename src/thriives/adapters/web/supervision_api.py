@@ -86,6 +86,8 @@ class QueueOut(BaseModel):
     high_risk: list[QueueItemOut]
     attendance_breach: list[QueueItemOut]
     late_reassessment: list[QueueItemOut]
+    late_grading: list[QueueItemOut] = Field(default=[], description="Calls still ungraded past their target")
+    late_follow_up: list[QueueItemOut] = Field(default=[], description="Follow-ups past their time")
     sample: list[QueueItemOut] = Field(description="Picked by the month's random sample")
 
 

@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from thriives.adapters.web import compliance_pages
 from thriives.adapters.web.assessment_pages import FormView
-from thriives.adapters.web.dispatch_pages import countdown
+from thriives.adapters.web.dispatch_pages import PANEL_ROWS, countdown, grading_words
 from thriives.adapters.web.identity import Caller, container_of, page_caller
 from thriives.adapters.web.pages import render
 from thriives.domain.errors import DomainError
@@ -37,6 +37,8 @@ KIND_LABELS = {
     "high_risk": "High risk",
     "attendance_breach": "Attendance clock breached",
     "late_reassessment": "Late reassessments",
+    "late_grading": "Calls graded late",
+    "late_follow_up": "Follow-ups overdue",
     "sample": "Random sample",
     "categorisation_cue": "Categorisation cue not followed",
 }
@@ -49,6 +51,8 @@ def _labels(request: Request) -> dict[str, Any]:
         "kind_labels": KIND_LABELS,
         "option_labels": OPTION_LABELS,
         "countdown": countdown,
+        "grading_words": grading_words,
+        "panel_rows": PANEL_ROWS,
         "running": RUNNING,
     }
 
@@ -88,6 +92,8 @@ def _live(request: Request, caller: Caller) -> dict[str, Any]:
         "downgrades": queue["downgrade"],
         "overdue": [t for t in board["tasks"] if t["overdue"]],
         "breached": [e for e in live if e["clock"] == "breached"],
+        "ungraded": [e for e in board["queue"] if e["grade"] is None],
+        "follow_ups": [f for f in board["follow_ups"] if f["overdue"]],
         "counts": {kind: len(items) for kind, items in queue.items()},
         "unacknowledged": len(unacknowledged),
         "late_deadlines": board["overdue_deadlines"] + board["failed_deadlines"],

@@ -33,9 +33,28 @@
         if (row) row.dataset.clock = state;
       }
     }
+    // An ungraded call's grading clock: the same words as grading_words() in dispatch_pages.py.
+    for (const clock of document.querySelectorAll(".gclock[data-due-at]")) {
+      const left = Date.parse(clock.dataset.dueAt) - now;
+      const state = left > 0 ? "running" : "late";
+      const text = countdown(left).replace(/ (left|over)$/, "");
+      clock.textContent = left > 0 ? `grade within ${text}` : `grading late by ${text}`;
+      if (clock.dataset.state !== state) {
+        clock.classList.remove(`g-${clock.dataset.state}`);
+        clock.classList.add(`g-${state}`);
+        clock.dataset.state = state;
+        const row = clock.closest("tr[data-grading]");
+        if (row) row.dataset.grading = state;
+      }
+    }
+    // Recount only when every row is on the page: a panel that says "and N more" keeps the
+    // server's count (which includes the rows not shown) until its next refresh.
+    const whole = !document.querySelector("#board-queue tr.more, #board-held tr.more");
+    const gradingLate = document.getElementById("count-grading-late");
+    if (gradingLate && whole) gradingLate.textContent = String(document.querySelectorAll('#board-queue .gclock[data-state="late"]').length);
     for (const [id, state] of [["count-breached", "breached"], ["count-at-risk", "at_risk"]]) {
       const count = document.getElementById(id);
-      if (count) {
+      if (count && whole) {
         const selector = `#board-queue .clock[data-state="${state}"], #board-held .clock[data-state="${state}"]`;
         count.textContent = String(document.querySelectorAll(selector).length);
       }
