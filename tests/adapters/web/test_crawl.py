@@ -145,6 +145,15 @@ def reopened(world: World) -> dict[str, Any]:
     return incident
 
 
+def follow_up_due(world: World) -> dict[str, Any]:
+    """Resolved without deployment: its call-back or referral is owed, as a follow-up."""
+    incident = open_incident(world.container, world.handler, world.clock, opening_category="crime_theft")
+    assess(world.container, world.handler, incident, world.clock)  # every factor low
+    with world.container.uow() as uow:
+        assert uow.follow_ups.of_incident(incident["id"]), "a resolved call owes a follow-up"
+    return incident
+
+
 def linked(world: World) -> dict[str, Any]:
     """A second call about a live incident, recorded as related (both stay open) and one
     recorded as its duplicate (closed onto it)."""
@@ -167,6 +176,7 @@ STATES: list[tuple[str, Builder]] = [
     ("closed", closed),
     ("reopened", reopened),
     ("linked", linked),
+    ("follow-up due", follow_up_due),
 ]
 
 
@@ -250,6 +260,7 @@ def _path_values(world: World) -> dict[str, list[str]]:
         items = [str(row["id"]) for row in uow.supervision.open_items(list(QUEUE_KINDS))]
         reviews = [str(r["id"]) for i in ids for r in uow.supervision.reviews_of_incident(i)]
         draws = [str(d["id"]) for d in uow.supervision.draws()]
+        follow_ups = [str(f["id"]) for i in ids for f in uow.follow_ups.of_incident(i)]
     return {
         "reference": [i["reference"] for i in world.states.values()],
         "category": sorted({i["opening_category"] for i in world.states.values()}),
@@ -257,6 +268,7 @@ def _path_values(world: World) -> dict[str, list[str]]:
         "item_id": items,
         "review_id": reviews or ["1"],
         "draw_id": draws or ["1"],
+        "follow_up_id": follow_ups,
     }
 
 
