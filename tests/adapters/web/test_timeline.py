@@ -127,6 +127,11 @@ def test_an_incident_through_its_whole_life_reads_in_plain_words_on_every_page(
         text = timeline_of(incident.text)
         assert_plain(text)
         assert "None" not in incident.text
+    for other in (f"/incidents/{reference}/assess", f"/board/incidents/{reference}", page):
+        words_shown = re.sub(r"<[^>]+>", " ", client.get(other).text)
+        # "None" is a THRIIVES level's name on the assessment form, so only elsewhere.
+        assert "None" not in words_shown or other.endswith("/assess"), other
+        assert not re.search(r"\b[a-z]+\.[a-z]+(_[a-z]+)+\b", words_shown), other  # a rule code
     assert "TH-A2: en route → at scene" in text
     assert "grade: Scheduled → Emergency" in text
     assert "status: closed → open" in text and "closing category: Domestic incident → not set" in text
