@@ -7,7 +7,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
@@ -33,6 +34,8 @@ from thriives.adapters.worker import InProcessWorker
 from thriives.bootstrap import Container
 
 STATIC = Path(__file__).parent / "static"
+# The API docs' assets are served from here, never from a CDN: a control room may be offline.
+SWAGGER_UI = "5.36.0"
 
 
 def create_app(container: Container) -> FastAPI:
@@ -53,7 +56,7 @@ def create_app(container: Container) -> FastAPI:
         version="0.1.0",
         description="Control-room and public-protection system: JSON API",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # served below with vendored assets
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -64,6 +67,17 @@ def create_app(container: Container) -> FastAPI:
     @app.exception_handler(LoginRequired)
     async def to_login(request: Request, _error: LoginRequired) -> RedirectResponse:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+    @app.get("/api/v1/docs", include_in_schema=False)
+    async def api_docs() -> HTMLResponse:
+        """The interactive API documentation, with its scripts and styles from this server."""
+        return get_swagger_ui_html(
+            openapi_url="/api/v1/openapi.json",
+            title="thriives API",
+            swagger_js_url=f"/static/vendor/swagger-ui-bundle-{SWAGGER_UI}.js",
+            swagger_css_url=f"/static/vendor/swagger-ui-{SWAGGER_UI}.css",
+            swagger_favicon_url="data:,",
+        )
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:
