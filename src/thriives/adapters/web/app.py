@@ -30,8 +30,9 @@ from thriives.adapters.web import (
 )
 from thriives.adapters.web.feed import store_feed
 from thriives.adapters.web.identity import LoginRequired
+from thriives.adapters.web.request_log import RequestLog
 from thriives.adapters.worker import InProcessWorker
-from thriives.bootstrap import Container
+from thriives.bootstrap import Container, request_logger
 
 STATIC = Path(__file__).parent / "static"
 # The API docs' assets are served from here, never from a CDN: a control room may be offline.
@@ -111,4 +112,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(dispatch_pages.router)
     app.include_router(supervision_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    logger = request_logger(container.settings)
+    if logger is not None:
+        app.add_middleware(RequestLog, logger=logger)
     return app
