@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
@@ -117,15 +118,15 @@ def build(settings: Settings | None = None, clock: Clock = utc_now) -> Container
 REQUEST_LOGGER = "thriives.requests"
 
 
-class _StandardError(logging.StreamHandler):  # type: ignore[type-arg]
+class _StandardError(logging.StreamHandler[TextIO]):
     """Writes to whatever ``sys.stderr`` is at the time, as logging's own last resort does."""
 
-    @property  # type: ignore[override]
-    def stream(self) -> object:
+    @property  # type: ignore[override,unused-ignore]
+    def stream(self) -> TextIO:
         return sys.stderr
 
     @stream.setter
-    def stream(self, _value: object) -> None:
+    def stream(self, _value: TextIO) -> None:
         pass
 
 
