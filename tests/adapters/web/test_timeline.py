@@ -135,6 +135,9 @@ def test_an_incident_through_its_whole_life_reads_in_plain_words_on_every_page(
     assert "TH-A2: en route → at scene" in text
     assert "grade: Scheduled → Emergency" in text
     assert "status: closed → open" in text and "closing category: Domestic incident → not set" in text
+    assert "grade: Emergency (unchanged); status: graded (unchanged)" in text
+    assert "why no DASH" not in text  # empty before and after: not a change
+    assert text.count("closure note") == 1  # on reopening; on closing it is the reason
     assert "due " in text and "contact: " in text and "1 found" not in text.replace("0 found", "")
 
 

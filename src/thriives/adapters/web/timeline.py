@@ -195,7 +195,12 @@ def changes(data: Mapping[str, Any], words: Words) -> list[str]:
     for field, new in after.items():
         name = FIELDS.get(field, field.replace("_", " "))
         shown = words.value(field, new)
-        if field in old:
+        if field == "closure_note" and new == data.get("reason"):
+            continue  # shown once, as the reason
+        if field in old and old[field] == new:
+            if new not in (None, "", []):
+                lines.append(f"{name}: {shown} (unchanged)")
+        elif field in old:
             lines.append(f"{name}: {words.value(field, old[field])} → {shown}")
         elif field not in ("reference", "status"):
             lines.append(f"{name}: {shown}")
