@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
+from thriives.adapters.web.request_log import USER_KEY
 from thriives.bootstrap import Container
 from thriives.domain.accounts import Actor
 from thriives.domain.errors import DomainError
@@ -52,7 +53,7 @@ async def _caller(request: Request) -> Caller | None:
         )
         if actor is None:
             return None
-        request.state.thriives_username = actor.username  # for the request log
+        setattr(request.state, USER_KEY, actor.username)  # for the request log
         return Caller(actor, None)
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
@@ -61,7 +62,7 @@ async def _caller(request: Request) -> Caller | None:
     if found is None:
         return None
     actor, csrf = found
-    request.state.thriives_username = actor.username  # for the request log
+    setattr(request.state, USER_KEY, actor.username)  # for the request log
     if request.method not in SAFE_METHODS:
         sent = request.headers.get("x-csrf-token")
         if sent is None and _is_form(request):
