@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
+from typing import Annotated
 
 import pytest
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 
 from tests.adapters.web.test_pages import log_in
 from tests.conftest import People
 from thriives.adapters.web.app import create_app
-from thriives.bootstrap import Container
+from thriives.adapters.web.identity import Caller, page_caller
+from thriives.bootstrap import REQUEST_LOGGER, Container
 from thriives.domain.accounts import Role
 from thriives.domain.errors import Conflict
 
@@ -22,11 +25,11 @@ def app(container: Container) -> FastAPI:
     built = create_app(container)
 
     @built.get("/broken/conflict")
-    def conflict() -> None:
+    def conflict(_caller: Annotated[Caller, Depends(page_caller)]) -> None:
         raise Conflict("the incident changed while you were editing it; reload", "version")
 
     @built.get("/broken/crash")
-    def crash() -> None:
+    def crash(_caller: Annotated[Caller, Depends(page_caller)]) -> None:
         raise RuntimeError("a bug")
 
     @built.get("/api/v1/broken/crash")
@@ -88,10 +91,14 @@ def test_a_conflict_on_a_page_says_the_change_was_not_saved(client: TestClient, 
 
 
 def test_a_server_error_on_a_page_says_try_again_and_gives_the_time(
-    client: TestClient, people: People, container: Container
+    client: TestClient, people: People, container: Container, caplog: pytest.LogCaptureFixture
 ) -> None:
-    log_in(client, people(Role.DISPATCHER).username)
+    actor = people(Role.DISPATCHER)
+    log_in(client, actor.username)
+    caplog.set_level(logging.INFO, logger=REQUEST_LOGGER)
     crashed = client.get("/broken/crash")
+    logged = [r.getMessage() for r in caplog.records if r.name == REQUEST_LOGGER]
+    assert logged[-1].startswith("GET /broken/crash 500 ") and logged[-1].endswith(f" {actor.username}")
     assert crashed.status_code == 500 and is_page(crashed)
     assert "The change was not saved." in crashed.text and "tell the administrator" in crashed.text
     assert 'id="error-time"' in crashed.text and "a bug" not in crashed.text
@@ -102,5 +109,6 @@ def test_a_server_error_on_a_page_says_try_again_and_gives_the_time(
 def test_a_page_asked_for_without_logging_in_still_goes_to_the_log_in_page(client: TestClient) -> None:
     response = client.get("/incidents/TH-000000-0000", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"].startswith("/login")
-    refused = client.get("/broken/crash")
-    assert refused.status_code == 500 and "Log in" in refused.text  # no session: no navigation
+    assert client.get("/broken/crash", follow_redirects=False).status_code == 303
+    nowhere = client.get("/no/such/page")
+    assert nowhere.status_code == 404 and "<nav" not in nowhere.text and 'href="/login"' in nowhere.text
