@@ -1,4 +1,4 @@
-"""Serve one app under uvicorn (one worker, warnings only, no access log) for the bench.
+"""Serve one app under uvicorn (one worker, warnings only, no access or request log) for the bench.
 
 ``python bench/serve.py app --port N`` serves the real thriives app, built by
 ``bootstrap.build()`` from the ``THRIIVES_*`` environment (as in production).
@@ -9,6 +9,7 @@ by ``make_engine`` from the same settings.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -40,6 +41,8 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
+    # A line per request would flood the bench's output; THRIIVES_REQUEST_LOG=true measures it.
+    os.environ.setdefault("THRIIVES_REQUEST_LOG", "false")
     uvicorn.run(make_app(args.kind), host=args.host, port=args.port, log_level="warning", access_log=False)
 
 

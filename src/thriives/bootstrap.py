@@ -6,9 +6,13 @@ the web server and the tests all call ``build``.
 
 from __future__ import annotations
 
+import logging
+import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
@@ -122,3 +126,34 @@ def build(settings: Settings | None = None, clock: Clock = utc_now) -> Container
         FollowUpService(uow, clocks),
         clock,
     )
+
+
+REQUEST_LOGGER = "thriives.requests"
+
+
+class _StandardError(logging.StreamHandler[TextIO]):
+    """Writes to whatever ``sys.stderr`` is at the time, as logging's own last resort does."""
+
+    @property  # type: ignore[override,unused-ignore]
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: TextIO) -> None:
+        pass
+
+
+def request_logger(settings: Settings) -> logging.Logger | None:
+    """The request log (``THRIIVES_REQUEST_LOG``): the ``thriives.requests`` logger with one
+    handler on standard error, lines stamped in UTC; None when the setting is off."""
+    if not settings.request_log:
+        return None
+    logger = logging.getLogger(REQUEST_LOGGER)
+    logger.setLevel(logging.INFO)
+    if not any(isinstance(handler, _StandardError) for handler in logger.handlers):
+        handler = _StandardError()
+        formatter = logging.Formatter("%(asctime)sZ %(message)s", "%Y-%m-%dT%H:%M:%S")
+        formatter.converter = time.gmtime
+        handler.setFormatter(formatter)
+        logger.addHandler(handler)
+    return logger

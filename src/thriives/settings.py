@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = Field(
         0.2, gt=0, le=5, description="Longest the deadline worker sleeps before looking for due deadlines"
     )
+    request_log: bool = Field(
+        True, description="Log one line per request (method, path, status, ms, user) to stderr"
+    )
     argon2_time_cost: int = Field(3, ge=1, description="argon2 time cost for password hashes")
     argon2_memory_kib: int = Field(65536, ge=64, description="argon2 memory cost (KiB) for password hashes")
 

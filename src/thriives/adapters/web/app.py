@@ -7,7 +7,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
@@ -32,10 +33,13 @@ from thriives.adapters.web import (
 )
 from thriives.adapters.web.feed import store_feed
 from thriives.adapters.web.identity import LoginRequired
+from thriives.adapters.web.request_log import RequestLog
 from thriives.adapters.worker import InProcessWorker
-from thriives.bootstrap import Container
+from thriives.bootstrap import Container, request_logger
 
 STATIC = Path(__file__).parent / "static"
+# The API docs' assets are served from here, never from a CDN: a control room may be offline.
+SWAGGER_UI = "5.36.0"
 
 
 def create_app(container: Container) -> FastAPI:
@@ -56,7 +60,7 @@ def create_app(container: Container) -> FastAPI:
         version="0.1.0",
         description="Control-room and public-protection system: JSON API",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # served below with vendored assets
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -67,6 +71,17 @@ def create_app(container: Container) -> FastAPI:
     @app.exception_handler(LoginRequired)
     async def to_login(request: Request, _error: LoginRequired) -> RedirectResponse:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+    @app.get("/api/v1/docs", include_in_schema=False)
+    async def api_docs() -> HTMLResponse:
+        """The interactive API documentation, with its scripts and styles from this server."""
+        return get_swagger_ui_html(
+            openapi_url="/api/v1/openapi.json",
+            title="thriives API",
+            swagger_js_url=f"/static/vendor/swagger-ui-bundle-{SWAGGER_UI}.js",
+            swagger_css_url=f"/static/vendor/swagger-ui-{SWAGGER_UI}.css",
+            swagger_favicon_url="data:,",
+        )
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:
@@ -103,4 +118,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(dispatch_pages.router)
     app.include_router(supervision_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    logger = request_logger(container.settings)
+    if logger is not None:
+        app.add_middleware(RequestLog, logger=logger)
     return app

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
+from thriives.adapters.web.request_log import USER_KEY
 from thriives.bootstrap import Container
 from thriives.domain.accounts import Actor
 from thriives.domain.errors import DomainError
@@ -50,7 +51,10 @@ async def _caller(request: Request) -> Caller | None:
         actor = container.accounts.remembered_token_actor(token) or await run_in_threadpool(
             container.accounts.token_actor, token
         )
-        return Caller(actor, None) if actor else None
+        if actor is None:
+            return None
+        setattr(request.state, USER_KEY, actor.username)  # for the request log
+        return Caller(actor, None)
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
@@ -58,6 +62,7 @@ async def _caller(request: Request) -> Caller | None:
     if found is None:
         return None
     actor, csrf = found
+    setattr(request.state, USER_KEY, actor.username)  # for the request log
     if request.method not in SAFE_METHODS:
         sent = request.headers.get("x-csrf-token")
         if sent is None and _is_form(request):

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
+from thriives.adapters.web import timeline
 from thriives.adapters.web.identity import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -34,45 +35,9 @@ from thriives.services.incidents import request_fingerprint
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
-# What each event is called on a timeline; any other kind is shown by its name.
-EVENT_LABELS = {
-    "intel.searched": "records searched",
-    "intel.attached": "person attached",
-    "unit.status": "unit status",
-    "incident.unit_taken_away": "unit taken away",
-    "incident.handed_over": "handed over to another unit",
-    "incident.cut_off": "call cut off",
-    "attendance.at_risk": "attendance clock at risk",
-    "attendance.breached": "attendance target breached",
-    "reassessment.opened": "reassessment task opened",
-    "reassessment.trigger_added": "reassessment trigger added",
-    "reassessment.escalated": "reassessment escalated to the supervisor",
-    "reassessment.completed": "reassessment completed",
-    "appointment.booked": "appointment booked",
-    "appointment.kept": "appointment kept",
-    "appointment.missed": "appointment missed",
-    "appointment.cancelled": "appointment cancelled",
-    "deadline.failed": "a timer failed",
-    "review.queued": "queued for supervisor review",
-    "review.downgrade_requested": "downgrade sent for approval",
-    "review.downgrade_approved": "downgrade approved",
-    "review.downgrade_rejected": "downgrade rejected",
-    "review.completed": "reviewed by a supervisor",
-    "review.acknowledged": "review acknowledged",
-    "incident.regraded": "regraded",
-    "incident.linked": "linked to another incident",
-    "incident.declared_separate": "declared separate from another incident",
-    "incident.log": "log entry added",
-    "grading.late": "not graded in time: supervisor told",
-    "follow_up.opened": "follow-up (call-back or referral) due",
-    "follow_up.completed": "follow-up done",
-    "follow_up.overdue": "follow-up overdue: supervisor told",
-    "follow_up.cancelled": "follow-up no longer needed",
-}
-
 
 def event_label(kind: str) -> str:
-    return EVENT_LABELS.get(kind) or kind.replace("incident.", "").replace("_", " ")
+    return timeline.title_of(kind)
 
 
 templates.env.filters["event_label"] = event_label
@@ -101,6 +66,7 @@ def render(
             "apolicy": container.assessment_policy,
             "can": (lambda p: caller is not None and can(caller.actor.role, Permission(p))),
             "local": lambda v, fmt="%d %b %Y %H:%M:%S": _local(v, request, fmt),
+            "describe": lambda event: timeline.describe(event, timeline.words_for(container)),
             **context,
         },
         status_code=status,

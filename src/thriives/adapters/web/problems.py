@@ -1,7 +1,8 @@
 """Errors as JSON problem details (RFC 9457), each naming the field and the problem.
 
 Domain errors, validation errors, refused permissions and malformed bodies all end here,
-mapped in one place, with a message a call handler can act on.
+mapped in one place, with a message a call handler can act on. A page request (outside
+``/api/``) gets the same answer as a page instead (``error_pages``).
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from thriives.adapters.web.error_pages import error_page, is_page
 from thriives.domain.errors import DomainError
 
 PROBLEM = "application/problem+json"
@@ -71,7 +73,9 @@ def _location(loc: tuple[Any, ...]) -> str:
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
-    async def domain_error(_request: Request, error: DomainError) -> JSONResponse:
+    async def domain_error(request: Request, error: DomainError) -> Response:
+        if is_page(request):
+            return await error_page(request, error.status, error.message)
         titles = {404: "Not found", 409: "Conflict", 403: "Not allowed", 401: "Not logged in"}
         return problem(
             error.status,
@@ -81,7 +85,9 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(PermissionError)
-    async def permission_error(_request: Request, error: PermissionError) -> JSONResponse:
+    async def permission_error(request: Request, error: PermissionError) -> Response:
+        if is_page(request):
+            return await error_page(request, 403, str(error))
         return problem(403, "Not allowed", str(error))
 
     @app.exception_handler(RequestValidationError)
@@ -99,7 +105,16 @@ def install(app: FastAPI) -> None:
         return problem(422, "Invalid input", detail, errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
-        return problem(
-            error.status_code, str(error.detail), str(error.detail), headers=getattr(error, "headers", None)
-        )
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        headers = getattr(error, "headers", None)
+        if is_page(request) and (error.status_code in (403, 404, 409) or error.status_code >= 500):
+            # Starlette's own details ("Not Found") say nothing a user can act on.
+            return await error_page(request, error.status_code, "", headers)
+        return problem(error.status_code, str(error.detail), str(error.detail), headers=headers)
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, _error: Exception) -> Response:
+        # Starlette re-raises the error after this answer, so the server logs its traceback.
+        if is_page(request):
+            return await error_page(request, 500, "")
+        return problem(500, "Server error", "something went wrong on the server; the change was not saved")
