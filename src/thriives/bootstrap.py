@@ -32,6 +32,7 @@ from thriives.services.clocks import Clocks
 from thriives.services.deadlines import DeadlineService
 from thriives.services.dispatch import DispatchService
 from thriives.services.incidents import IncidentService
+from thriives.services.initial_grades import InitialGradeService
 from thriives.services.intel import IntelService
 from thriives.services.qa_facts import FactsKeeper
 from thriives.services.reassessments import ReassessmentService
@@ -61,6 +62,7 @@ class Container:
     deadlines: DeadlineService
     supervision: SupervisionService
     clock: Clock = field(default=utc_now)
+    initial_grades: InitialGradeService = field(init=False)  # set by build()
 
     def close(self) -> None:
         self.engine.dispose()
@@ -91,7 +93,7 @@ def build(settings: Settings | None = None, clock: Clock = utc_now) -> Container
     dispatch_policy = load_dispatch_policy(settings.policy_dir, assessment_policy, policy)
     clocks = Clocks(assessment_policy, dispatch_policy, facts)
     assessments = AssessmentService(uow, policy, assessment_policy, intel, clocks)
-    return Container(
+    container = Container(
         settings,
         engine,
         uow,
@@ -109,3 +111,5 @@ def build(settings: Settings | None = None, clock: Clock = utc_now) -> Container
         ),
         clock,
     )
+    container.initial_grades = InitialGradeService(uow, assessments)
+    return container

@@ -29,6 +29,7 @@ class DeadlineKind(StrEnum):
     REASSESSMENT_ESCALATE = "reassessment.escalate"  # a task still open: tell the supervisor
     REASSESSMENT_REVIEW = "reassessment.review"  # the review time a reassessment set
     APPOINTMENT_CHECK = "appointment.check"  # an appointment's end passed: was it kept?
+    ASSESSMENT_DUE = "assessment.due"  # an initial grade's full assessment is due by now
 
 
 @dataclass(frozen=True)

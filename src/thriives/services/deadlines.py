@@ -19,6 +19,7 @@ from thriives.adapters.db.uow import SqlUnitOfWork, UnitOfWorkFactory
 from thriives.domain.clocks import DeadlineKind
 from thriives.domain.incidents import Status
 from thriives.domain.reassessment import Trigger
+from thriives.services.assessment_due import escalate
 from thriives.services.clocks import WAITING, Clocks
 
 log = logging.getLogger(__name__)
@@ -120,6 +121,8 @@ class DeadlineService:
                 self.clocks.open_task(
                     uow, incident, Trigger.REVIEW_DUE, now, ACTOR, {"after_task": deadline["subject_id"]}
                 )
+        elif kind is DeadlineKind.ASSESSMENT_DUE:
+            escalate(uow, incident, self.clocks.facts, ACTOR, now)
         elif kind is DeadlineKind.APPOINTMENT_CHECK:
             appointment = uow.dispatch.appointment(int(deadline["subject_id"]))
             if appointment["status"] != "booked" or incident is None:

@@ -33,6 +33,7 @@ QUEUE_KINDS = (
     "high_risk",
     "attendance_breach",
     "late_reassessment",
+    "late_assessment",  # an initial grade's full assessment did not follow in time
     "sample",
 )
 REVIEWED_KINDS = tuple(k for k in QUEUE_KINDS if k != "downgrade")

@@ -86,6 +86,9 @@ class QueueOut(BaseModel):
     high_risk: list[QueueItemOut]
     attendance_breach: list[QueueItemOut]
     late_reassessment: list[QueueItemOut]
+    late_assessment: list[QueueItemOut] = Field(
+        description="Initial grades whose full assessment did not follow within the policy time"
+    )
     sample: list[QueueItemOut] = Field(description="Picked by the month's random sample")
 
 

@@ -37,6 +37,7 @@ KIND_LABELS = {
     "high_risk": "High risk",
     "attendance_breach": "Attendance clock breached",
     "late_reassessment": "Late reassessments",
+    "late_assessment": "Full assessment late after an initial grade",
     "sample": "Random sample",
     "categorisation_cue": "Categorisation cue not followed",
 }
