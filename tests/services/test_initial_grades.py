@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import FakeClock, People
-from tests.services.test_dispatch import EMERGENCY, assess, force, incident_row, open_incident  # noqa: F401
+from tests.services.test_dispatch import EMERGENCY, assess, incident_row, open_incident, seed_force
 from thriives.adapters.db.dispatch_tables import deadlines
 from thriives.adapters.db.tables import audit_log, events, review_items
 from thriives.bootstrap import Container
@@ -19,6 +19,11 @@ from thriives.domain.errors import Conflict, DomainError
 from thriives.domain.incidents import Status
 
 REASON = "caller says her ex is at the door, kicking it"
+
+
+@pytest.fixture
+def force(container: Container) -> None:
+    seed_force(container)
 
 
 def counts(container: Container) -> tuple[int, int, int]:

@@ -166,6 +166,7 @@ def test_the_queue_holds_every_downgrade_and_each_domestic_abuse_and_high_risk_i
         "high_risk": [high["reference"]],
         "attendance_breach": [],
         "late_reassessment": [],
+        "late_assessment": [],
         "sample": [],
     }
     assert kinds(container, high["id"]).count("review.queued") == 1

@@ -18,6 +18,8 @@ from thriives.adapters.web import (
     assessment_pages,
     dispatch_api,
     dispatch_pages,
+    initial_grade_api,
+    initial_grade_pages,
     intel_api,
     intel_pages,
     live,
@@ -88,6 +90,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(assessment_api.router)
     app.include_router(intel_api.router)
     app.include_router(dispatch_api.router)
+    app.include_router(initial_grade_api.router)
     app.include_router(reassessment_api.router)
     app.include_router(supervision_api.router)
     app.include_router(live.router)
@@ -95,6 +98,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(assessment_pages.router)
     app.include_router(intel_pages.router)
     app.include_router(dispatch_pages.router)
+    app.include_router(initial_grade_pages.router)
     app.include_router(supervision_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from thriives.adapters.web import reassessment_pages
 from thriives.adapters.web.assessment_pages import FormView
 from thriives.adapters.web.identity import Caller, container_of, page_caller
+from thriives.adapters.web.initial_grade_pages import quick_view
 from thriives.adapters.web.pages import render
 from thriives.adapters.web.reassessment_pages import refused
 from thriives.domain.accounts import Permission, require
@@ -197,6 +198,7 @@ def _panel(request: Request, caller: Caller, reference: str) -> dict[str, Any]:
         "booked": [a for a in timing["appointments"] if a["status"] == "booked"],
         "endings": ENDINGS,
         "live": live,
+        "quick": quick_view(container, actor, incident, f"/board/incidents/{reference}"),
     }
 
 
