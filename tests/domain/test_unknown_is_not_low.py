@@ -207,3 +207,15 @@ def test_a_bad_first_contact_policy_is_refused_naming_the_field(
     files["grading.json"] = dict(files["grading.json"]) | {section: value}
     with pytest.raises(ValueError, match="grading.json: " + re.escape(named)):
         parse_assessment_policy(files, small_categories())
+
+
+def test_an_answer_raising_a_factor_the_model_lacks_is_ignored() -> None:
+    ratings = {f.code: Rating("none", "said") for f in POLICY.models["thrive"].factors}
+    evaluation = evaluate(
+        Submission(model="thrive", ratings=ratings, answers={"da_firearm": "unknown"}),
+        call("domestic_incident"),
+        POLICY,
+        lenient=True,
+    )
+    assert "intelligence" not in evaluation.levels
+    assert evaluation.levels["risk"] == "medium"

@@ -204,8 +204,10 @@ def evaluate(
     }
 
     def lift(factor: str, level: str, cause: Raise) -> None:
+        if factor not in factors:  # a factor of the other model (THRIVE has fewer)
+            return
         current = least[factor][0]
-        if factor in factors and (current is None or policy.rank(level) > policy.rank(current)):
+        if current is None or policy.rank(level) > policy.rank(current):
             least[factor] = (level, cause)
 
     for question_id, answer in sorted(submission.answers.items()):
