@@ -3,6 +3,7 @@ and the quick-grade block on the assessment screen and the board's incident page
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from tests.adapters.web.test_assessment_pages import new_call
 from tests.adapters.web.test_pages import csrf_in, log_in
-from tests.conftest import People
+from tests.conftest import FakeClock, People
 from thriives.bootstrap import Container
 from thriives.domain.accounts import Role
 
@@ -142,3 +143,22 @@ def test_a_fresh_assessment_is_provisional_and_a_re_run_starts_from_the_last_ver
     assert 'id="level-harm-medium" name="level_harm" value="medium" checked' in rerun.text
     assert "Harm: as the caller said" in rerun.text
     assert 'id="unrated-threat"' not in rerun.text
+
+
+def test_a_late_full_assessment_shows_on_the_supervisors_live_view(
+    client: TestClient, people: People, container: Container, clock: FakeClock
+) -> None:
+    handler = people(Role.CALL_HANDLER)
+    log_in(client, handler.username)
+    reference = new_call(client)
+    container.initial_grades.give(handler, reference, "priority", [], REASON, clock())
+    clock.advance(minutes=31)
+    container.deadlines.fire_due(clock(), "w1")
+    log_in(client, people(Role.SUPERVISOR).username)
+    live = client.get("/supervision")
+    assert live.status_code == 200
+    count = re.search(r'id="count-late_assessment">(\d+)<', live.text)
+    assert count is not None and count[1] == "1"
+    assert "Full assessment late after an initial grade" in live.text
+    page = client.get(f"/incidents/{reference}")
+    assert "full assessment late after the initial grade: supervisor told" in page.text
