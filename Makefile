@@ -20,6 +20,7 @@ bench:
 	scripts/uv run --frozen python bench/intel_search_quality.py
 	scripts/uv run --frozen python bench/deadlines.py --quick
 	scripts/uv run --frozen python bench/board_stream.py --quick
+	scripts/uv run --frozen python bench/call_to_unit.py --quick
 
 bench-scale:  ## call-time search at 1,000,000 people on both stores (the first run builds them: long)
 	scripts/uv run --frozen python bench/intel_search_scale.py

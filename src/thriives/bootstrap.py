@@ -40,6 +40,7 @@ from thriives.services.follow_ups import FollowUpService
 from thriives.services.incident_log import IncidentLogService
 from thriives.services.incident_search import IncidentSearchService
 from thriives.services.incidents import IncidentService
+from thriives.services.initial_grades import InitialGradeService
 from thriives.services.intel import IntelService
 from thriives.services.links import LinkService
 from thriives.services.qa_facts import FactsKeeper
@@ -74,6 +75,7 @@ class Container:
     incident_log: IncidentLogService
     follow_ups: FollowUpService
     clock: Clock = field(default=utc_now)
+    initial_grades: InitialGradeService = field(init=False)  # set by build()
 
     def close(self) -> None:
         self.engine.dispose()
@@ -104,7 +106,7 @@ def build(settings: Settings | None = None, clock: Clock = utc_now) -> Container
     intel_policy = load_intel_policy(settings.policy_dir, assessment_policy)
     intel = IntelService(uow, intel_policy, facts)
     assessments = AssessmentService(uow, policy, assessment_policy, intel, clocks)
-    return Container(
+    container = Container(
         settings,
         engine,
         uow,
@@ -126,6 +128,8 @@ def build(settings: Settings | None = None, clock: Clock = utc_now) -> Container
         FollowUpService(uow, clocks),
         clock,
     )
+    container.initial_grades = InitialGradeService(uow, assessments)
+    return container
 
 
 REQUEST_LOGGER = "thriives.requests"

@@ -54,6 +54,7 @@ def rules(grading: Grading) -> set[str]:
 NATIONAL = [
     # emergency: the incident is, or is likely to be ...
     ("danger_to_life", E),
+    ("not_breathing", E),
     ("violence", E),
     ("serious_injury", E),
     ("serious_damage", E),

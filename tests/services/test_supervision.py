@@ -168,6 +168,7 @@ def test_the_queue_holds_every_downgrade_and_each_domestic_abuse_and_high_risk_i
         "late_reassessment": [],
         "late_grading": [],
         "late_follow_up": [],
+        "late_assessment": [],
         "sample": [],
     }
     assert kinds(container, high["id"]).count("review.queued") == 1

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from thriives.domain.categories import CategoryPolicy
+from thriives.domain.first_contact import parse_first_contact
 from thriives.domain.indicators import CALL_STATES, INDICATORS, Response
 from thriives.domain.policy_reader import Problems, Reader, unique
 
@@ -125,6 +126,12 @@ class AssessmentPolicy:
     dash_high_at: int
     advice: tuple[Advice, ...]
     cues: tuple[Cue, ...]
+    # grading.json "initial_grade" and "unknown_answers" (parsed in domain/first_contact.py)
+    initial_grades: tuple[str, ...] = ()  # the grades a handler may give at first contact
+    assess_within_minutes: Mapping[str, int] = field(default_factory=dict)  # by initial grade
+    initial_reason_max: int = 200
+    unknown_raises: tuple[str, ...] = ()  # factors an "unknown" danger answer raises
+    unknown_raises_to: str = ""
 
     def rank(self, level: str) -> int:
         return self.levels.index(level)
@@ -269,7 +276,14 @@ def _grading(
     levels: tuple[str, ...],
     problems: Problems,
 ) -> dict[str, Any]:
-    top.only("grades", "level_rules", "resolution_when_at_most", "domestic_abuse")
+    top.only(
+        "grades",
+        "level_rules",
+        "resolution_when_at_most",
+        "domestic_abuse",
+        "initial_grade",
+        "unknown_answers",
+    )
     grades = []
     for item in top.items("grades"):
         item.only("code", "name", "response", "target_minutes")
@@ -308,6 +322,7 @@ def _grading(
         "resolution_when_at_most": top.one_of("resolution_when_at_most", levels or ("none",)),
         "da_categories": da.codes("categories", list(categories.categories)),
         "da_qualifiers": da.codes("qualifiers", list(categories.qualifiers)),
+        **parse_first_contact(top, grades, factors, levels),
     }
 
 

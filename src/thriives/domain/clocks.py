@@ -31,6 +31,7 @@ class DeadlineKind(StrEnum):
     APPOINTMENT_CHECK = "appointment.check"  # an appointment's end passed: was it kept?
     GRADING_LATE = "grading.late"  # an ungraded call passed its grading target (subject: escalation)
     FOLLOW_UP_OVERDUE = "follow_up.overdue"  # a follow-up still open at its due time (subject: it)
+    ASSESSMENT_DUE = "assessment.due"  # an initial grade's full assessment is due by now
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,11 @@ Rules, in the order they are checked:
    downgrade); a call cut off mid-call is regraded upward at once; a silent or abandoned
    999 call from a number linked to domestic abuse is an emergency.
 3. The force's factor-level rules (policy data), e.g. risk high means emergency.
-4. A baseline: resolution without deployment when every factor is at or below the
-   policy's low mark, otherwise scheduled.
+4. A baseline: resolution without deployment when every factor is rated and at or below
+   the policy's low mark, otherwise scheduled. A factor not yet rated is unknown, and
+   unknown is not low: it never lets the baseline fall to resolution.
+5. While the assessment is provisional (not every factor rated yet), the proposal never
+   falls below a grade already given (the initial grade or the current grade).
 """
 
 from __future__ import annotations
@@ -34,6 +37,9 @@ class GradingInput:
     call_states: frozenset[str] = frozenset()
     phone_linked_to_da: bool = False
     da_not_immediate: bool = False  # the handler recorded why DA risk indicators point away
+    unrated: frozenset[str] = frozenset()  # factors not yet rated (absent from ``levels``)
+    provisional: bool = False  # the assessment is not complete yet
+    given: tuple[tuple[str, str], ...] = ()  # grades already given: (which, grade code)
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,7 @@ def grade(facts: GradingInput, policy: AssessmentPolicy) -> Grading:
         *_national(facts),
         *_domestic_abuse(facts, policy),
         *_level_rules(facts, policy),
+        *_already_given(facts, policy),
         _baseline(facts, policy),
     ]
     reasons.sort(key=lambda r: (-r.response, r.rule))
@@ -147,7 +154,31 @@ def _describe(rule: LevelRule, facts: GradingInput) -> str:
     return "; ".join(parts)
 
 
+def _already_given(facts: GradingInput, policy: AssessmentPolicy) -> list[Reason]:
+    if not facts.provisional:
+        return []
+    found = []
+    for which, code in facts.given:
+        given = policy.grade(code)
+        if given is not None:
+            found.append(
+                Reason(
+                    "provisional.grade_given",
+                    f"the assessment is not complete: not below the {which} already given ({given.name})",
+                    given.response,
+                )
+            )
+    return found
+
+
 def _baseline(facts: GradingInput, policy: AssessmentPolicy) -> Reason:
+    if facts.unrated:
+        count = len(facts.unrated)
+        return Reason(
+            "baseline.unrated",
+            f"{count} factor{'s' if count != 1 else ''} not yet rated: unknown is not read as low",
+            Response.SCHEDULED,
+        )
     mark = policy.rank(policy.resolution_when_at_most)
     if all(policy.rank(level) <= mark for level in facts.levels.values()):
         return Reason(

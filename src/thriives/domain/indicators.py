@@ -29,6 +29,7 @@ class Response(IntEnum):
 
 EMERGENCY_INDICATORS: dict[str, str] = {
     "danger_to_life": "danger to life",
+    "not_breathing": "a person is not breathing",
     "violence": "use, or immediate threat of use, of violence",
     "serious_injury": "serious injury to a person",
     "serious_damage": "serious damage to property",

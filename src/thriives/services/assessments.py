@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from thriives.adapters.db.initial_grade_repository import InitialGradeRepository
 from thriives.adapters.db.uow import SqlUnitOfWork, UnitOfWorkFactory
 from thriives.domain.accounts import Actor, Permission, require
 from thriives.domain.assessment import (
@@ -25,6 +26,7 @@ from thriives.domain.dash import DashResult, DashSubmission, score_dash
 from thriives.domain.errors import DomainError
 from thriives.domain.grading import is_domestic_abuse
 from thriives.domain.incidents import Status
+from thriives.services.assessment_due import assessment_followed
 from thriives.services.clocks import Clocks
 from thriives.services.intel import IntelService
 
@@ -72,12 +74,15 @@ class AssessmentService:
                     linked.append(row["reference"])
             if self.intel:  # the number of someone with a DA marker on the records
                 linked.extend(self.intel.da_flags(uow, incident["caller_phone"], now))
+        initial = InitialGradeRepository(uow.connection).get(incident["id"])
         facts = CallFacts(
             incident["opening_category"],
             frozenset(incident["qualifiers"]),
             incident["channel"],
             phone_linked_to_da=bool(linked),
             intel_raises=self.intel.raises(uow, incident["id"], now) if self.intel else (),
+            current_grade=incident["grade"],
+            initial_grade=initial["grade"] if initial else None,
         )
         return facts, tuple(linked)
 
@@ -104,10 +109,33 @@ class AssessmentService:
         }
 
     def preview(self, actor: Actor, reference: str, submission: Submission, now: datetime) -> Evaluation:
+        """The proposal for a form still being filled in: unrated factors stay unrated (never
+        read as low) and the proposal is provisional, not below a grade already given."""
         require(actor.role, Permission.ASSESS_INCIDENT)
         with self._uow() as uow:
             facts, _ = self.facts(uow, uow.incidents.require(reference), now)
-        return evaluate(submission, facts, self.policy)
+        return evaluate(submission, facts, self.policy, lenient=True)
+
+    def grade_in(
+        self, uow: SqlUnitOfWork, incident: dict[str, Any], grade: str, now: datetime, who: str
+    ) -> dict[str, Any] | None:
+        """Grade the incident inside the caller's write transaction: set its grade (open
+        becomes graded), fix its area, and (re)start its attendance clock if the grade is
+        new or changed. Every grading (a full assessment or an initial grade) goes through
+        here. Returns the changes, or None if the incident changed since it was read."""
+        changes: dict[str, Any] = {"grade": grade, "graded_at": now, "updated_at": now}
+        if incident["status"] == Status.OPEN.value:
+            changes["status"] = Status.GRADED.value
+        if self.clocks is not None and not incident.get("area"):
+            changes["area"] = self.clocks.area(uow, incident)[0]
+        # The guarded update locks the incident and proves it is still as it was read.
+        if not uow.incidents.update(incident["id"], incident["version"], changes):
+            return None
+        if self.clocks is not None and incident["grade"] != grade:
+            # A new or changed grade (re)starts the attendance clock against its target,
+            # stops the grading clock and opens or cancels the follow-up it is owed.
+            self.clocks.graded(uow, incident | changes, now, who)
+        return changes
 
     def assess(self, actor: Actor, reference: str, submission: Submission, now: datetime) -> Assessed:
         """Save an assessment and grade the incident from it.
@@ -148,20 +176,12 @@ class AssessmentService:
     ) -> Assessed | None:
         """Write an evaluated assessment; None when the incident changed since it was read."""
         incident = read
-        changes: dict[str, Any] = {"grade": evaluation.final_grade, "graded_at": now, "updated_at": now}
-        if incident["status"] == Status.OPEN.value:
-            changes["status"] = Status.GRADED.value
         with self._uow(write=True) as uow:
-            if self.clocks is not None and not incident.get("area"):
-                changes["area"] = self.clocks.area(uow, incident)[0]
-            # The guarded update locks the incident and proves it is still as it was read.
-            if not uow.incidents.update(incident["id"], incident["version"], changes):
+            changes = self.grade_in(uow, incident, evaluation.final_grade, now, actor.username)
+            if changes is None:
                 return None
-            if self.clocks is not None and incident["grade"] != evaluation.final_grade:
-                # A new or changed grade (re)starts the attendance clock against its target,
-                # stops the grading clock and opens or cancels the follow-up it is owed.
-                self.clocks.graded(uow, incident | changes, now, actor.username)
             version = uow.assessments.next_version(incident["id"])
+            assessment_followed(uow, incident["id"], version, actor.username, now)
             uow.assessments.add(
                 _assessment_row(
                     incident, version, submission, evaluation, suggestions, linked, self.policy, actor, now
@@ -257,6 +277,8 @@ class AssessmentService:
                         "proposed": evaluation.proposed.grade,
                         "chosen": evaluation.final_grade,
                         "reason": submission.override_reason,
+                        "lowered_from": evaluation.lowered_from,
+                        "current": incident["grade"],
                     },
                 }
             )
@@ -264,7 +286,11 @@ class AssessmentService:
                 now,
                 actor.username,
                 "review.downgrade_requested",
-                {"proposed": evaluation.proposed.grade, "chosen": evaluation.final_grade},
+                {
+                    "proposed": evaluation.proposed.grade,
+                    "chosen": evaluation.final_grade,
+                    "lowered_from": evaluation.lowered_from,
+                },
                 incident["id"],
             )
         if suggestions:

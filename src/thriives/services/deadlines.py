@@ -19,6 +19,7 @@ from thriives.adapters.db.uow import SqlUnitOfWork, UnitOfWorkFactory
 from thriives.domain.clocks import DeadlineKind
 from thriives.domain.incidents import Status
 from thriives.domain.reassessment import Trigger
+from thriives.services.assessment_due import escalate
 from thriives.services.clocks import WAITING, Clocks
 
 log = logging.getLogger(__name__)
@@ -131,6 +132,8 @@ class DeadlineService:
             follow_up = uow.follow_ups.get(int(deadline["subject_id"]))
             if follow_up["status"] == "open":
                 self.clocks.follow_up_overdue(uow, follow_up, now, ACTOR)
+        elif kind is DeadlineKind.ASSESSMENT_DUE:
+            escalate(uow, incident, self.clocks.facts, ACTOR, now)
         elif kind is DeadlineKind.APPOINTMENT_CHECK:
             appointment = uow.dispatch.appointment(int(deadline["subject_id"]))
             if appointment["status"] != "booked" or incident is None:

@@ -35,6 +35,7 @@ QUEUE_KINDS = (
     "late_reassessment",
     "late_grading",
     "late_follow_up",
+    "late_assessment",  # an initial grade's full assessment did not follow in time
     "sample",
 )
 REVIEWED_KINDS = tuple(k for k in QUEUE_KINDS if k != "downgrade")

@@ -297,6 +297,7 @@ aide_memoires = Table(
 # The intelligence tables live in their own module (it imports this one) but share this
 # metadata: importing them here means whoever reads ``metadata`` sees the whole schema.
 from thriives.adapters.db import dispatch_tables as _dispatch_tables  # noqa: E402,F401
+from thriives.adapters.db import first_contact_tables as _first_contact_tables  # noqa: E402,F401
 from thriives.adapters.db import intel_tables as _intel_tables  # noqa: E402,F401
 from thriives.adapters.db import record_tables as _record_tables  # noqa: E402,F401
 from thriives.adapters.db import supervision_tables as _supervision_tables  # noqa: E402,F401

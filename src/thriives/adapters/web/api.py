@@ -112,8 +112,24 @@ class EventOut(BaseModel):
     data: dict[str, Any]
 
 
+class InitialGradeOut(BaseModel):
+    grade: str
+    indicators: list[str]
+    reason: str
+    given_by: str
+    given_at: datetime
+    assess_by: datetime = Field(description="When the full assessment is due")
+    assessed_at: datetime | None = Field(description="When the full assessment followed, if it has")
+    assessment_version: int | None
+    escalated_at: datetime | None = Field(description="When the supervisor was told it was late, if so")
+
+
 class IncidentWithTimeline(IncidentOut):
     timeline: list[EventOut]
+    initial_grade: InitialGradeOut | None = Field(
+        None,
+        description="The quick grade given at first contact, if any, and when the full assessment followed",
+    )
 
 
 class StatusIn(Strict):
@@ -234,7 +250,8 @@ def live_incidents(
 def view_incident(reference: Reference, caller: CallerDep, request: Request) -> IncidentWithTimeline:
     container = container_of(request)
     incident, timeline = container.incidents.view(caller.actor, reference, container.clock())
-    return IncidentWithTimeline.model_validate(incident | {"timeline": timeline})
+    initial = container.initial_grades.record_of(incident["id"])
+    return IncidentWithTimeline.model_validate(incident | {"timeline": timeline, "initial_grade": initial})
 
 
 @router.post(

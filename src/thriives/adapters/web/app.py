@@ -20,6 +20,8 @@ from thriives.adapters.web import (
     dispatch_api,
     dispatch_pages,
     follow_up_api,
+    initial_grade_api,
+    initial_grade_pages,
     intel_api,
     intel_pages,
     links_api,
@@ -107,6 +109,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(assessment_api.router)
     app.include_router(intel_api.router)
     app.include_router(dispatch_api.router)
+    app.include_router(initial_grade_api.router)
     app.include_router(reassessment_api.router)
     app.include_router(follow_up_api.router)
     app.include_router(supervision_api.router)
@@ -116,6 +119,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(assessment_pages.router)
     app.include_router(intel_pages.router)
     app.include_router(dispatch_pages.router)
+    app.include_router(initial_grade_pages.router)
     app.include_router(supervision_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     logger = request_logger(container.settings)

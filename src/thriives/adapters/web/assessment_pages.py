@@ -45,14 +45,15 @@ class FormView:
 def submission_from(
     form: FormView, model_code: str, factors: list[str], advice: tuple[str, ...], lenient: bool
 ) -> Submission:
-    """Build a submission from the form. ``lenient`` (for the live preview) fills what the
-    handler has not reached yet, so a half-done form still shows a grade."""
+    """Build a submission from the form. ``lenient`` (for the live preview) leaves a factor
+    with no level unrated (never read as low) and fills a missing rationale, so a half-done
+    form still shows a (provisional) grade."""
     ratings = {}
     for code in factors:
         level = form.get(f"level_{code}")
         rationale = form.get(f"rationale_{code}")
         if lenient and not level:
-            level = "none"
+            continue  # unrated: the preview shows it so and never counts it as low
         if lenient and not rationale.strip():
             rationale = NOT_YET
         if level or rationale:
@@ -86,6 +87,29 @@ def submission_from(
     )
 
 
+def previous_form(history: list[dict[str, Any]]) -> FormView:
+    """A re-run starts from the latest version's answers, ratings and advice (not a blank
+    form); the grade and any override reason are decided afresh."""
+    if not history:
+        return FormView({})
+    given = max(history, key=lambda row: row["version"])["submission"]
+    values: dict[str, list[str]] = {"model": [given.get("model", "")]}
+    for code, rating in (given.get("ratings") or {}).items():
+        values[f"level_{code}"] = [rating.get("level") or ""]
+        values[f"rationale_{code}"] = [rating.get("rationale") or ""]
+    for question, answer in (given.get("answers") or {}).items():
+        values[f"q_{question}"] = [answer]
+    values["indicators"] = list(given.get("indicators") or [])
+    values["call_states"] = list(given.get("call_states") or [])
+    if given.get("da_not_immediate_reason"):
+        values["da_not_immediate_reason"] = [given["da_not_immediate_reason"]]
+    for code, record in (given.get("advice") or {}).items():
+        values[f"advice_{code}"] = ["given" if record.get("given") else "not_given"]
+        if record.get("note"):
+            values[f"advice_note_{code}"] = [record["note"]]
+    return FormView(values)
+
+
 def incomplete(form: FormView, model: Model, advice: tuple[str, ...]) -> dict[str, str]:
     """Every field still to fill, all at once: a refused save lists them together instead of
     one per attempt. The service checks everything again; this only gathers what is missing."""
@@ -112,10 +136,14 @@ def _context(
     request: Request, caller: Caller, reference: str, model_code: str | None = None
 ) -> dict[str, Any]:
     """What the screens show; ``model_code`` picks THRIIVES or THRIVE (default: the policy's)."""
+    from thriives.adapters.web.initial_grade_pages import quick_view  # noqa: PLC0415 - import cycle
+
     container = container_of(request)
     form = container.assessments.form(caller.actor, reference[:40], container.clock())
     policy = container.assessment_policy
+    back = f"/incidents/{form['incident']['reference']}/assess"
     return form | {
+        "quick": quick_view(container, caller.actor, form["incident"], back),
         "apolicy": policy,
         "model": policy.models.get(model_code or "", policy.models[policy.default_model]),
         "emergency_indicators": EMERGENCY_INDICATORS,
@@ -241,9 +269,11 @@ def _assess_page(
 
 @router.get("/incidents/{reference}/assess")
 async def assess_page(request: Request, reference: str, caller: PageCaller) -> HTMLResponse:
-    model = request.query_params.get("model")
-    context = await run_in_threadpool(_context, request, caller, reference, model)
-    form = FormView({})
+    context = await run_in_threadpool(_context, request, caller, reference, request.query_params.get("model"))
+    form = previous_form(context["history"])
+    if form.get("model") and not request.query_params.get("model"):
+        # A re-run keeps the model the last version used.
+        context = await run_in_threadpool(_context, request, caller, reference, form.get("model"))
     # The proposal is rendered with the page (no flash of "working out…", and it shows
     # without JavaScript); htmx then keeps it up to date as answers are chosen.
     proposal = await _proposal(request, caller, reference, form, context)

@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from thriives.adapters.web import follow_up_pages, reassessment_pages
 from thriives.adapters.web.assessment_pages import FormView
 from thriives.adapters.web.identity import Caller, container_of, page_caller
+from thriives.adapters.web.initial_grade_pages import quick_view
 from thriives.adapters.web.pages import render
 from thriives.adapters.web.reassessment_pages import refused
 from thriives.domain.accounts import Permission, require
@@ -214,6 +215,7 @@ def _panel(request: Request, caller: Caller, reference: str) -> dict[str, Any]:
         "live": live,
         "grading": _grading(container.dispatch.policy, incident, now) if live else None,
         "follow_ups": container.follow_ups.of_incident(actor, incident["id"]),
+        "quick": quick_view(container, actor, incident, f"/board/incidents/{reference}"),
     }
 
 

@@ -88,6 +88,9 @@ class QueueOut(BaseModel):
     late_reassessment: list[QueueItemOut]
     late_grading: list[QueueItemOut] = Field(default=[], description="Calls still ungraded past their target")
     late_follow_up: list[QueueItemOut] = Field(default=[], description="Follow-ups past their time")
+    late_assessment: list[QueueItemOut] = Field(
+        description="Initial grades whose full assessment did not follow within the policy time"
+    )
     sample: list[QueueItemOut] = Field(description="Picked by the month's random sample")
 
 

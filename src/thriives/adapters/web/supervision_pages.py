@@ -39,6 +39,7 @@ KIND_LABELS = {
     "late_reassessment": "Late reassessments",
     "late_grading": "Calls graded late",
     "late_follow_up": "Follow-ups overdue",
+    "late_assessment": "Full assessment late after an initial grade",
     "sample": "Random sample",
     "categorisation_cue": "Categorisation cue not followed",
 }

@@ -65,6 +65,9 @@ TITLES = {
     "incident.linked": "linked to another incident",
     "incident.declared_separate": "declared separate from another incident",
     "incident.log": "log entry added",
+    "incident.initial_graded": "initial grade given",
+    "incident.full_assessment_followed": "full assessment followed the initial grade",
+    "incident.full_assessment_late": "full assessment late after the initial grade: supervisor told",
     "grading.late": "not graded in time: supervisor told",
     "follow_up.opened": "follow-up (call-back or referral) due",
     "follow_up.completed": "follow-up done",
@@ -94,6 +97,7 @@ REVIEW_KINDS = {
     "categorisation_cue": "categorisation cue not followed",
     "late_grading": "not graded in time",
     "late_follow_up": "follow-up overdue",
+    "late_assessment": "full assessment late after an initial grade",
 }
 
 RELATIONS = {
