@@ -30,6 +30,7 @@ from thriives.domain.incidents import (
 )
 from thriives.domain.references import format_reference
 from thriives.services.qa_facts import FactsKeeper
+from thriives.services.units import end_on_close
 
 # Moves that belong to dispatch: they move a unit with the incident.
 UNIT_MOVES = frozenset({Status.DISPATCHED, Status.AT_SCENE})
@@ -287,9 +288,9 @@ class IncidentService:
     def _release_on_close(
         self, uow: SqlUnitOfWork, actor: Actor, incident: dict[str, Any], now: datetime
     ) -> None:
-        """Closing frees the unit that held the incident and stops all its clocks."""
-        unit = uow.dispatch.unit_holding(incident["id"])
-        if unit is not None:
+        """Closing frees every unit that held the incident, ends its open backup request and
+        stops all its clocks."""
+        for unit in uow.backups.units_holding(incident["id"], for_update=True):
             assignment = uow.dispatch.current_assignment(incident["id"], unit["call_sign"])
             if assignment:
                 uow.dispatch.update_assignment(assignment["id"], {"ended_at": now, "end_reason": "closed"})
@@ -303,6 +304,7 @@ class IncidentService:
                 {"call_sign": unit["call_sign"], "before": unit["status"], "after": "available"},
                 incident["id"],
             )
+        end_on_close(uow, incident["id"], now, actor.username)
         booked = uow.dispatch.booked_appointment(incident["id"])
         if booked is not None:
             uow.dispatch.end_appointment(booked["id"], "cancelled", now, "incident closed")
