@@ -15,10 +15,10 @@ from tests.services.test_dispatch import (
     EMERGENCY,
     NEAR_RURAL,
     assess,
-    force,
     attendance,
     incident_row,
     open_incident,
+    seed_force,
     snapshot,
     task_of,
     timeline,
@@ -29,7 +29,10 @@ from thriives.domain.accounts import Role
 from thriives.domain.dispatch import UnitStatus
 from thriives.domain.errors import DomainError
 
-__all__ = ["force"]  # the fixture, shared with test_dispatch
+
+@pytest.fixture
+def force(container: Container) -> None:
+    seed_force(container)
 
 
 def test_an_incident_takes_several_units_and_its_status_follows_them(
