@@ -100,7 +100,7 @@ def test_a_new_call_appears_with_its_clock_and_moves_to_held_when_a_unit_arrives
     panel = context.new_page()
     panel.goto(f"{live_server.url}/board/incidents/{reference}")
     expect(panel.get_by_label("1. TH-A2")).to_be_checked()
-    expect(panel.locator("#recommended")).to_contain_text("has da_trained")
+    expect(panel.locator("#recommended")).to_contain_text("has Domestic-abuse trained")
     panel.get_by_label("1. TH-A2").focus()
     panel.keyboard.press("2")  # another choice makes the reason required
     expect(panel.get_by_label("2. TH-A1")).to_be_checked()

@@ -407,6 +407,8 @@ class DispatchService:
             appointments = uow.dispatch.appointments_of(incident["id"])
             deadlines = uow.dispatch.pending_deadlines(incident["id"])
             backups = uow.backups.requests_of(incident["id"])
+            holding = uow.backups.units_holding(incident["id"])
+        current = {a["call_sign"]: a for a in assignments if a["ended_at"] is None}
         return {
             "times": measured(incident),
             "clock": asdict(clock) if (clock := self.clocks.clock(incident)) else None,
@@ -415,6 +417,17 @@ class DispatchService:
             "appointments": appointments,
             "deadlines": deadlines,
             "backups": [b | backup_view(b, self.policy) for b in backups],
+            "units": [
+                {
+                    "call_sign": u["call_sign"],
+                    "status": u["status"],
+                    "unit_type": u["unit_type"],
+                    "type_label": type_words(self.policy, u["unit_type"]),
+                    "skill_labels": list(skill_words(self.policy, u["skills"])),
+                    "assignment": current.get(u["call_sign"]),
+                }
+                for u in holding
+            ],
         }
 
     # ---- shared steps ----------------------------------------------------------------------

@@ -360,6 +360,15 @@ class BackupRecordOut(BoardBackupOut):
     end_reason: str | None
 
 
+class HeldUnitOut(BaseModel):
+    call_sign: str
+    status: str
+    unit_type: str
+    type_label: str
+    skill_labels: list[str]
+    assignment: AssignmentOut | None = Field(description="Its current assignment to this incident")
+
+
 class TimingOut(BaseModel):
     times: TimesOut
     clock: ClockOut | None
@@ -368,6 +377,7 @@ class TimingOut(BaseModel):
     appointments: list[AppointmentOut]
     deadlines: list[DeadlineOut] = Field(description="Pending deadlines, soonest first")
     backups: list[BackupRecordOut] = Field(description="Backup requests, oldest first")
+    units: list[HeldUnitOut] = Field(description="The units holding the incident now, each with its status")
 
 
 @router.get("/incidents/{reference}/dispatch", response_model=TimingOut, responses=READ)
