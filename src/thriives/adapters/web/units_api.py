@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import AwareDatetime, BaseModel, Field, StrictFloat, StrictInt, field_validator
+from pydantic import AwareDatetime, BaseModel, Field, StrictInt, field_validator
 
 from thriives.adapters.web.dispatch_api import (
     CHANGE,
@@ -23,7 +23,7 @@ from thriives.adapters.web.identity import Caller, api_caller, container_of
 
 router = APIRouter(prefix="/api/v1", tags=["dispatch"])
 CallerDep = Annotated[Caller, Depends(api_caller)]
-Degrees = Annotated[StrictFloat | StrictInt, Field(allow_inf_nan=False, ge=-180, le=180)]
+Degrees = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=-180, le=180)]  # a JSON int is fine too
 
 
 class PositionIn(Strict):
