@@ -114,6 +114,11 @@ def test_a_unit_committed_elsewhere_is_refused_naming_where_and_nothing_changes(
     assert "AS11" in refused.value.message and "en route on " + first["reference"] in refused.value.message
     with pytest.raises(DomainError) as refused:
         container.dispatch.hand_over(dispatcher, "AS11", "AS11", "same", clock())
+    container.dispatch.assign(dispatcher, second["reference"], "AS12", None, clock())
+    before = [snapshot(container, i["reference"]) for i in (first, second)], unit_row(container, "AS11")
+    with pytest.raises(DomainError) as refused:  # handing over to a unit busy elsewhere
+        container.dispatch.hand_over(dispatcher, "AS11", "AS12", "swap", clock())
+    assert refused.value.field == "to_call_sign" and second["reference"] in refused.value.message
     with pytest.raises(DomainError) as refused:
         container.dispatch.assign(dispatcher, first["reference"], "AS11", "twice", clock())
     assert "already en route on" in refused.value.message

@@ -61,7 +61,9 @@ def require_available(call_sign: str, status: UnitStatus) -> None:
         raise DomainError(f"{call_sign} is {status.value.replace('_', ' ')}, not available", "call_sign")
 
 
-def require_free(call_sign: str, status: UnitStatus, held: str | None, here: str) -> None:
+def require_free(
+    call_sign: str, status: UnitStatus, held: str | None, here: str, field: str = "call_sign"
+) -> None:
     """Refuse to send a unit that cannot go, saying where it is committed.
 
     ``held`` is the reference of the incident the unit is on (if any), ``here`` the one it
@@ -69,15 +71,15 @@ def require_free(call_sign: str, status: UnitStatus, held: str | None, here: str
     """
     words = status.value.replace("_", " ")
     if status in COMMITTED and held == here:
-        raise DomainError(f"{call_sign} is already {words} on {here}; a unit is sent once", "call_sign")
+        raise DomainError(f"{call_sign} is already {words} on {here}; a unit is sent once", field)
     if status in COMMITTED:
         raise DomainError(
             f"{call_sign} is committed elsewhere: {words} on {held or 'another incident'}; "
             "take it away or hand it over there first",
-            "call_sign",
+            field,
         )
     if status is not UnitStatus.AVAILABLE:
-        raise DomainError(f"{call_sign} is {words}; make it available first", "call_sign")
+        raise DomainError(f"{call_sign} is {words}; make it available first", field)
 
 
 def incident_status_of(units: Iterable[UnitStatus]) -> Status | None:

@@ -358,7 +358,9 @@ class DispatchService:
             incident = uow.incidents.get_by_id(unit["incident_id"])
             assert incident is not None
             held = uow.backups.reference_of(other["incident_id"]) if other["incident_id"] else None
-            require_free(to_call_sign, UnitStatus(other["status"]), held, incident["reference"])
+            require_free(
+                to_call_sign, UnitStatus(other["status"]), held, incident["reference"], "to_call_sign"
+            )
             self._release(uow, unit, incident["id"], UnitStatus.AVAILABLE, "handed_over", now, actor.username)
             self._move_unit(uow, other, UnitStatus.ASSIGNED, now, incident["id"], actor.username)
             uow.dispatch.add_assignment(
