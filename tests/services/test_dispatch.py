@@ -431,7 +431,7 @@ def test_a_unit_hands_its_incident_over_to_another_in_one_step(
     assess(container, handler, incident, clock, EMERGENCY)
     container.dispatch.assign(dispatcher, incident["reference"], "AS11", None, clock())
     before = snapshot(container, incident["reference"])
-    for to, reason, field in (("AS99", "AS99 is closer", "call_sign"), ("AS12", None, "reason")):
+    for to, reason, field in (("AS99", "AS99 is closer", "to_call_sign"), ("AS12", None, "reason")):
         with pytest.raises(DomainError) as refused:
             container.dispatch.hand_over(dispatcher, "AS11", to, reason, clock())
         assert refused.value.field == field
