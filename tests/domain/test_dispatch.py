@@ -17,16 +17,20 @@ from thriives.domain.dispatch import (
     Recommendation,
     UnitStatus,
     UnitView,
+    check_position,
     check_unit_move,
     distance_km,
     highest_level,
+    incident_status_of,
     nearest_area,
     needed_skills,
     queue_order,
     recommend,
     require_available,
+    require_free,
 )
 from thriives.domain.errors import DomainError
+from thriives.domain.incidents import Status
 
 POLICY = small_dispatch_policy()
 GRADES = ("emergency", "priority", "scheduled", "resolution")
@@ -333,7 +337,7 @@ def test_a_unit_lacking_a_required_skill_is_never_recommended() -> None:
     found = recommend(units, SCENE, "urban", ("firearms",), (), POLICY)
     assert call_signs(found) == ["FAR"]
     assert found[0].has == ("firearms",)
-    assert "has the required firearms" in found[0].reasons
+    assert "has the required Firearms" in found[0].reasons  # skills in words
 
 
 @pytest.mark.parametrize("status", [AS, ER, SC, U])
@@ -371,7 +375,7 @@ def test_within_a_band_a_general_unit_comes_before_a_specialist_not_needed() -> 
     units = [unit("ARMED", 0.3, "firearms", unit_type="armed"), unit("GENERAL", 2.0)]
     found = recommend(units, SCENE, "urban", (), (), POLICY)
     assert call_signs(found) == ["GENERAL", "ARMED"]
-    assert found[1].reasons[-1] == "armed unit: kept free if a general one is as near"
+    assert found[1].reasons[-1] == "Armed response unit: kept free if a general one is as near"
     assert all("kept free" not in reason for reason in found[0].reasons)
 
 
@@ -392,7 +396,10 @@ def test_a_recommendation_gives_its_reasons_distance_and_time() -> None:
     assert first.distance_km == pytest.approx(6.0, abs=0.01)
     assert first.minutes == pytest.approx(12.0, abs=0.05)  # 6 km at 30 km/h
     assert first.has == ("taser",)
-    assert first.reasons == ("lacks da_trained", "6.0 km, about 12 min")
+    assert first.reasons == (
+        "lacks Domestic-abuse trained",
+        "6.0 km, about 12 min from its station: no recent position",
+    )
 
 
 def test_the_travel_time_uses_the_area_speed() -> None:
@@ -402,7 +409,7 @@ def test_the_travel_time_uses_the_area_speed() -> None:
 
 def test_a_unit_with_every_wanted_skill_says_so() -> None:
     (first,) = recommend([unit("TA01", 1.0, "da_trained")], SCENE, "urban", (), ("da_trained",), POLICY)
-    assert first.reasons[0] == "has da_trained"
+    assert first.reasons[0] == "has Domestic-abuse trained"
     assert first.lacks == ()
 
 
@@ -411,7 +418,7 @@ def test_without_a_location_units_are_ranked_by_skills_alone_and_say_why() -> No
     found = recommend(units, None, "urban", (), ("da_trained",), POLICY)
     assert call_signs(found) == ["TC03", "TA01", "TB02"]  # then the call sign breaks the tie
     assert all(r.distance_km is None and r.minutes is None for r in found)
-    assert found[1].reasons == ("lacks da_trained", "distance unknown (no location)")
+    assert found[1].reasons == ("lacks Domestic-abuse trained", "distance unknown (no location)")
 
 
 def test_a_unit_without_a_position_comes_after_located_units() -> None:
@@ -431,3 +438,88 @@ def test_no_more_units_are_recommended_than_the_policy_says() -> None:
 def test_no_unit_able_to_go_means_no_recommendation() -> None:
     units = [unit("TA01", 1.0, status=U), unit("TA02", 1.0, "taser")]
     assert recommend(units, SCENE, "urban", ("firearms",), (), POLICY) == []
+
+
+# ---- several units, positions -------------------------------------------------------------
+
+NOW = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
+
+
+def test_a_recent_last_position_is_measured_from_and_said_so() -> None:
+    near = Position(52.0 + 1.0 / 111.195, -1.0)  # 1 km from the scene
+    recent = dataclasses.replace(unit("TA01", 9.0), last=near, last_at=NOW - timedelta(minutes=3))
+    stale = dataclasses.replace(
+        unit("TA02", 9.0), last=near, last_at=NOW - timedelta(minutes=POLICY.position_max_age_minutes + 1)
+    )
+    never = unit("TA03", 9.0)
+    found = {r.call_sign: r for r in recommend([recent, stale, never], SCENE, "urban", (), (), POLICY, NOW)}
+    assert found["TA01"].measured_from == "last_position" and found["TA01"].distance_km == pytest.approx(
+        1.0, 0.01
+    )
+    assert found["TA01"].reasons[-1] == "1.0 km, about 2 min from its last known position, 3 min ago"
+    assert found["TA02"].measured_from == "station" and found["TA02"].distance_km == pytest.approx(9.0, 0.01)
+    assert found["TA02"].reasons[-1].endswith("from its station: no recent position (last 21 min ago)")
+    assert found["TA03"].reasons[-1].endswith("from its station: no recent position")
+    assert found["TA01"].type_label == "Response"
+
+
+def test_without_a_time_the_station_is_used() -> None:
+    near = Position(52.0 + 1.0 / 111.195, -1.0)
+    (found,) = recommend(
+        [dataclasses.replace(unit("TA01", 9.0), last=near, last_at=NOW)], SCENE, "urban", (), (), POLICY
+    )
+    assert found.measured_from == "station"
+
+
+@pytest.mark.parametrize(
+    ("units", "status"),
+    [
+        ([], None),
+        ([AS], Status.DISPATCHED),
+        ([AS, ER], Status.DISPATCHED),
+        ([ER, SC], Status.AT_SCENE),
+        ([SC], Status.AT_SCENE),
+    ],
+)
+def test_an_incident_status_follows_its_units(units: list[UnitStatus], status: Status | None) -> None:
+    assert incident_status_of(units) == status
+
+
+@pytest.mark.parametrize(
+    ("status", "held", "words"),
+    [
+        (ER, "REF-1", "TA01 is committed elsewhere: en route on REF-1"),
+        (SC, "REF-2", "TA01 is already at scene on REF-2"),
+        (U, None, "TA01 is unavailable"),
+    ],
+)
+def test_a_unit_that_cannot_go_is_refused_saying_where(
+    status: UnitStatus, held: str | None, words: str
+) -> None:
+    with pytest.raises(DomainError) as refused:
+        require_free("TA01", status, held, "REF-2")
+    assert refused.value.field == "call_sign" and refused.value.message.startswith(words)
+    require_free("TA01", UnitStatus.AVAILABLE, None, "REF-2")
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "at", "field"),
+    [
+        (48.0, -1.0, None, "latitude"),
+        (52.0, 5.0, None, "longitude"),
+        (52.0, None, None, "longitude"),
+        (None, -1.0, None, "latitude"),
+        (52.0, -1.0, NOW + timedelta(minutes=2), "at"),
+    ],
+)
+def test_a_bad_position_is_refused_naming_the_field(
+    lat: float | None, lon: float | None, at: datetime | None, field: str
+) -> None:
+    with pytest.raises(DomainError) as refused:
+        check_position(lat, lon, at, NOW)
+    assert refused.value.field == field
+
+
+def test_a_good_position_or_none() -> None:
+    assert check_position(52.0, -1.0, NOW - timedelta(minutes=1), NOW) == Position(52.0, -1.0)
+    assert check_position(None, None, None, NOW) is None

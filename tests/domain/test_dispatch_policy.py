@@ -58,6 +58,8 @@ DISPATCH: dict[str, Any] = {
         ],
         "speed_kmh": {"urban": 30, "rural": 60},
         "recommend": 3,
+        "position_max_age_minutes": 20,
+        "backup_most_units": 6,
         "needs": [
             {
                 "code": "domestic_abuse",
@@ -146,6 +148,7 @@ def test_the_small_test_policy_reads_every_field() -> None:
     assert list(policy.safeguarding_actions) == ["advice", "welfare_check", "no_action_needed"]
     assert policy.speed_kmh == {"urban": 30.0, "rural": 60.0}
     assert policy.recommend == 3
+    assert (policy.position_max_age_minutes, policy.backup_most_units) == (20, 6)
     assert set(policy.unit_types) == {"response", "armed"}
     assert policy.specialist_types == frozenset({"armed"})
     firearm = next(n for n in policy.needs if n.code == "firearm")
@@ -234,6 +237,14 @@ MISTAKES = [
     (
         _set(["follow_up", "outcomes", 1, "code"], "called_back"),
         "dispatch.json: follow_up.outcomes: 'called_back' is listed twice",
+    ),
+    (
+        _set(["resources", "position_max_age_minutes"], 0),
+        "dispatch.json: resources.position_max_age_minutes: must be a number from 1 to 1440",
+    ),
+    (
+        _set(["resources", "backup_most_units"], "three"),
+        "dispatch.json: resources.backup_most_units: must be a number from 1 to 50",
     ),
     # bad codes
     (_set(["clock", "from"], "answered"), "dispatch.json: clock.from: must be one of call, graded"),

@@ -14,7 +14,7 @@ from thriives.adapters.db.dispatch_tables import appointment_slots, follow_ups
 from thriives.adapters.db.supervision_tables import qa_facts
 from thriives.adapters.db.tables import audit_log, events, incidents, review_items, units, users
 from thriives.bootstrap import Container
-from thriives.domain.accounts import Role
+from thriives.domain.accounts import Actor, Role
 from thriives.domain.demo_force import build_force
 from thriives.domain.errors import Conflict
 from thriives.domain.incidents import Channel, Contact
@@ -84,6 +84,25 @@ def test_seeding_fills_an_empty_store_in_batches(
         "follow_up.opened": follow_ups_opened,
     }
     assert imports == 5  # four batches of incidents, one of intelligence records
+    # The live calls have places and the units last known positions, so recommendations
+    # differ, and each says what it measured from.
+    with container.uow() as uow:
+        dispatcher = uow.users.by_username("dispatcher")
+        graded = (
+            uow.connection.execute(
+                select(incidents.c.reference)
+                .where(incidents.c.status == "graded")
+                .order_by(incidents.c.reference)
+            )
+            .scalars()
+            .all()
+        )
+    assert dispatcher is not None and graded
+    actor = Actor(dispatcher["id"], "dispatcher", Role.DISPATCHER, "Dispatcher")
+    _needs, found = container.dispatch.recommendations(actor, graded[0], clock())
+    assert len({round(r.distance_km or 0, 1) for r in found}) > 1, [r.reasons for r in found]
+    assert {r.measured_from for r in found} <= {"last_position", "station"}
+    assert any(r.measured_from == "last_position" for r in found)
 
 
 def test_the_audit_chain_verifies_after_seeding(container: Container, clock: FakeClock) -> None:

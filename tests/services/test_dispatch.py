@@ -435,7 +435,7 @@ def test_a_unit_hands_its_incident_over_to_another_in_one_step(
     assess(container, handler, incident, clock, EMERGENCY)
     container.dispatch.assign(dispatcher, incident["reference"], "AS11", None, clock())
     before = snapshot(container, incident["reference"])
-    for to, reason, field in (("AS99", "AS99 is closer", "call_sign"), ("AS12", None, "reason")):
+    for to, reason, field in (("AS99", "AS99 is closer", "to_call_sign"), ("AS12", None, "reason")):
         with pytest.raises(DomainError) as refused:
             container.dispatch.hand_over(dispatcher, "AS11", to, reason, clock())
         assert refused.value.field == field
@@ -605,16 +605,23 @@ def test_assigning_a_unit_that_is_not_available_is_refused_and_changes_nothing(
     assess(container, handler, second, clock, EMERGENCY)
     before = snapshot(container, second["reference"])
     units_before = [unit_row(container, c) for c in ("AS11", "AS99")]
-    for call_sign in ("AS11", "AS99"):
+    for call_sign, where in (("AS11", first["reference"]), ("AS99", "unavailable")):
         with pytest.raises(DomainError) as refused:
             container.dispatch.assign(dispatcher, second["reference"], call_sign, "the nearest", clock())
         assert refused.value.field == "call_sign" and call_sign in refused.value.message
+        assert where in refused.value.message  # says where the unit is committed
+    with pytest.raises(DomainError) as refused:  # the same unit twice on one incident
+        container.dispatch.assign(dispatcher, first["reference"], "AS11", "again", clock())
+    assert refused.value.field == "call_sign" and "already assigned on" in refused.value.message
     with pytest.raises(DomainError) as refused:
         container.dispatch.assign(dispatcher, second["reference"], "NOPE", "made up", clock())
     assert refused.value.field == "call_sign"
     assert snapshot(container, second["reference"]) == before
     assert [unit_row(container, c) for c in ("AS11", "AS99")] == units_before
-    with pytest.raises(DomainError) as refused:  # the first is held already
+    container.incidents.close(
+        dispatcher, first["reference"], "crime_violence", "crime_recorded", None, clock()
+    )
+    with pytest.raises(DomainError) as refused:  # a closed incident takes no unit
         container.dispatch.assign(dispatcher, first["reference"], "AS12", "a second unit", clock())
     assert refused.value.field == "reference"
 

@@ -1,16 +1,21 @@
 """Ownership as a stateful property, on both stores: whatever the control room does, in any
-order, every live incident has exactly one owner, and a restart changes nothing.
+order, every live incident has an owner, its status agrees with its units, no unit is on two
+incidents, and a restart changes nothing.
 
-A hypothesis state machine drives the real services (opening, grading, assigning, moving,
-taking away, handing over, cutting off, reassessing, closing, reopening, firing deadlines
-and restarting the application) and keeps a small model of who holds what. After every
-step the database is read directly and must show:
+A hypothesis state machine drives the real services (opening, grading, assigning a first
+and a second unit, moving, taking away, handing over, requesting backup, reporting
+positions, cutting off, reassessing, closing, reopening, firing deadlines and restarting
+the application) and keeps a small model of who holds what. After every step the database
+is read directly and must show:
 
 - an open or graded incident is held by no unit (it sits in a queue);
-- a dispatched incident is held by exactly one unit, assigned or en route;
-- an incident with a unit at scene is held by exactly one unit, at scene;
-- a closed incident is held by nothing, and no incident is held by two units;
-- an available or unavailable unit holds nothing, and a committed unit holds a live incident;
+- a dispatched incident is held by one or more units, none at scene;
+- an incident at scene is held by one or more units, at least one at scene;
+- a closed incident is held by nothing;
+- an available or unavailable unit holds nothing, and a committed unit holds a live
+  incident through exactly one open assignment to it (so no unit is on two incidents);
+- no open assignment or open backup request is orphaned (every open assignment is its
+  unit's current one; every open backup request is on a live incident);
 - an incident has at most one open reassessment task, and no deadline failed;
 - and the store agrees with the model.
 
@@ -42,7 +47,7 @@ from hypothesis.stateful import (
 from sqlalchemy import create_engine, func, insert, select, text
 
 from tests.conftest import PASSWORD, FakeClock, test_settings
-from thriives.adapters.db.dispatch_tables import assignments, deadlines, reassessments
+from thriives.adapters.db.dispatch_tables import assignments, backup_requests, deadlines, reassessments
 from thriives.adapters.db.tables import assessments, audit_log, districts, events, incidents, stations, units
 from thriives.bootstrap import Container, build
 from thriives.domain.accounts import Actor, Role
@@ -68,6 +73,8 @@ UNITS = {
 }
 CALL_SIGNS = sorted(UNITS)
 COMMITTED = {UnitStatus.ASSIGNED, UnitStatus.EN_ROUTE, UnitStatus.AT_SCENE}
+HELD = {Status.DISPATCHED, Status.AT_SCENE}
+SENDABLE = {Status.GRADED, *HELD}  # incidents a unit may be sent to
 # A unit's own moves, written out here rather than read from the code under test.
 OWN_MOVES = {
     UnitStatus.AVAILABLE: {UnitStatus.UNAVAILABLE},
@@ -82,6 +89,14 @@ CATEGORIES = [
     ("concern_for_safety", ()),
 ]
 WHERE = [URBAN_STATION, (52.02, -1.01), (52.38, -1.58), None]
+# Reported unit positions: in the UK, or not (Paris, the Atlantic), or one coordinate only.
+POSITIONS = [
+    (52.01, -1.0, True),
+    (52.39, -1.59, True),
+    (48.85, 2.35, False),
+    (52.0, -20.0, False),
+    (52.0, None, False),
+]
 LEVELS = [{}, {"risk": "medium"}, {"vulnerability": "medium"}, {"threat": "high"}]
 Levels = dict[str, str]
 Call = tuple[str, tuple[str, ...], tuple[float, float] | None, Levels | None]
@@ -193,6 +208,7 @@ class Ownership(RuleBasedStateMachine):
         self.status: dict[str, Status] = {}
         self.units: dict[str, tuple[UnitStatus, str | None]] = {c: (u[2], None) for c, u in UNITS.items()}
         self.category: dict[str, str] = {}
+        self.backup: dict[str, int] = {}  # further units still wanted by an open backup request
 
     def teardown(self) -> None:
         self.container.close()
@@ -211,8 +227,19 @@ class Ownership(RuleBasedStateMachine):
                     ).order_by(incidents.c.reference)
                 ).all(),
                 "units": c.execute(
-                    select(units.c.call_sign, units.c.status, units.c.incident_id, units.c.version).order_by(
-                        units.c.call_sign
+                    select(
+                        units.c.call_sign,
+                        units.c.status,
+                        units.c.incident_id,
+                        units.c.version,
+                        units.c.last_latitude,
+                        units.c.last_longitude,
+                        units.c.position_at,
+                    ).order_by(units.c.call_sign)
+                ).all(),
+                "backups": c.execute(
+                    select(backup_requests.c.id, backup_requests.c.status, backup_requests.c.sent).order_by(
+                        backup_requests.c.id
                     )
                 ).all(),
                 "tasks": c.execute(
@@ -241,8 +268,18 @@ class Ownership(RuleBasedStateMachine):
         assert self.snapshot() == before
         return None
 
-    def holder(self, reference: str) -> str | None:
-        return next((c for c, (_, held) in self.units.items() if held == reference), None)
+    def holders(self, reference: str) -> list[str]:
+        return [c for c, (_, held) in self.units.items() if held == reference]
+
+    def follow_units(self, reference: str) -> None:
+        """The model's rule: an incident's status follows its units."""
+        on = {status for status, held in self.units.values() if held == reference}
+        if UnitStatus.AT_SCENE in on:
+            self.status[reference] = Status.AT_SCENE
+        elif on:
+            self.status[reference] = Status.DISPATCHED
+        else:
+            self.status[reference] = Status.GRADED
 
     def open_task(self, reference: str) -> dict[str, Any] | None:
         with self.container.uow() as uow:
@@ -344,9 +381,18 @@ class Ownership(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def assign(self, data: st.DataObject) -> None:
-        reference = self.incident(data, lambda s: s is Status.GRADED)
+        self.send(data, lambda s: s is Status.GRADED)
+
+    @precondition(lambda self: any(s in HELD for s in self.status.values()))
+    @rule(data=st.data())
+    def assign_a_further_unit(self, data: st.DataObject) -> None:
+        """Another unit to an incident its units already hold (or, aimed badly, one on it)."""
+        self.send(data, lambda s: s in HELD)
+
+    def send(self, data: st.DataObject, fits: Callable[[Status], bool]) -> None:
+        reference = self.incident(data, fits)
         call_sign = self.unit(data, lambda s: s is UnitStatus.AVAILABLE)
-        allowed = self.status[reference] is Status.GRADED and self.units[call_sign][0] is UnitStatus.AVAILABLE
+        allowed = self.status[reference] in SENDABLE and self.units[call_sign][0] is UnitStatus.AVAILABLE
         now = self.clock()
         if self.attempt(
             allowed,
@@ -354,8 +400,51 @@ class Ownership(RuleBasedStateMachine):
                 self.dispatcher, reference, call_sign, "nearest free unit", now
             ),
         ):
-            self.status[reference] = Status.DISPATCHED
             self.units[call_sign] = (UnitStatus.ASSIGNED, reference)
+            self.follow_units(reference)
+            if reference in self.backup:
+                self.backup[reference] -= 1
+                if self.backup[reference] == 0:
+                    del self.backup[reference]
+
+    @rule(
+        data=st.data(), wanted=st.integers(min_value=1, max_value=2), skills=st.sampled_from([[], ["taser"]])
+    )
+    def request_backup(self, data: st.DataObject, wanted: int, skills: list[str]) -> None:
+        reference = self.incident(data, lambda s: s in SENDABLE)
+        allowed = self.status[reference] in SENDABLE and reference not in self.backup
+        now = self.clock()
+        if self.attempt(
+            allowed,
+            lambda: self.container.dispatch.units.request_backup(
+                self.dispatcher, reference, wanted, skills, "more hands needed", now
+            ),
+        ):
+            self.backup[reference] = wanted
+
+    @precondition(lambda self: bool(self.backup))
+    @rule(data=st.data())
+    def cancel_backup(self, data: st.DataObject) -> None:
+        reference = self.choose(data, list(self.status), lambda r: r in self.backup, "incident")
+        now = self.clock()
+        if self.attempt(
+            reference in self.backup,
+            lambda: self.container.dispatch.units.cancel_backup(
+                self.dispatcher, reference, "calmer now", now
+            ),
+        ):
+            del self.backup[reference]
+
+    @rule(call_sign=st.sampled_from(CALL_SIGNS), where=st.sampled_from(POSITIONS))
+    def a_unit_reports_its_position(self, call_sign: str, where: tuple[float, float | None, bool]) -> None:
+        lat, lon, inside = where
+        now = self.clock()
+        self.attempt(
+            inside,
+            lambda: self.container.dispatch.units.report_position(
+                self.dispatcher, call_sign, lat, lon, None, now
+            ),
+        )
 
     @rule(data=st.data())
     def move_unit(self, data: st.DataObject) -> None:
@@ -370,8 +459,8 @@ class Ownership(RuleBasedStateMachine):
             lambda: self.container.dispatch.move(self.dispatcher, call_sign, to_status, now),
         ):
             self.units[call_sign] = (to_status, held)
-            if to_status is UnitStatus.AT_SCENE and held is not None:
-                self.status[held] = Status.AT_SCENE
+            if held is not None:
+                self.follow_units(held)
 
     @precondition(lambda self: self.committed())
     @rule(data=st.data())
@@ -388,7 +477,7 @@ class Ownership(RuleBasedStateMachine):
         ):
             assert held is not None
             self.units[call_sign] = (UnitStatus.UNAVAILABLE if off_duty else UnitStatus.AVAILABLE, None)
-            self.status[held] = Status.GRADED
+            self.follow_units(held)  # the others stay; graded only when none is left
 
     @precondition(lambda self: self.committed())
     @rule(data=st.data())
@@ -405,7 +494,7 @@ class Ownership(RuleBasedStateMachine):
             self.units[call_sign] = (UnitStatus.AVAILABLE, None)
             self.units[to] = (UnitStatus.ASSIGNED, held)
             assert held is not None
-            self.status[held] = Status.DISPATCHED
+            self.follow_units(held)
 
     @rule(data=st.data())
     def cut_off(self, data: st.DataObject) -> None:
@@ -468,9 +557,9 @@ class Ownership(RuleBasedStateMachine):
             ),
         ):
             self.status[reference] = Status.CLOSED
-            holder = self.holder(reference)
-            if holder is not None:
+            for holder in self.holders(reference):  # closing frees every unit
                 self.units[holder] = (UnitStatus.AVAILABLE, None)
+            self.backup.pop(reference, None)  # and ends its backup request
 
     @precondition(lambda self: Status.CLOSED in self.status.values())
     @rule(data=st.data())
@@ -511,7 +600,7 @@ class Ownership(RuleBasedStateMachine):
     # ---- the invariant ------------------------------------------------------------------------
 
     @invariant()
-    def every_live_incident_has_exactly_one_owner(self) -> None:
+    def every_live_incident_has_an_owner_and_follows_its_units(self) -> None:
         with self.container.uow() as uow:
             c = uow.connection
             status_of = {
@@ -519,6 +608,16 @@ class Ownership(RuleBasedStateMachine):
                 for row in c.execute(select(incidents.c.id, incidents.c.reference, incidents.c.status))
             }
             unit_rows = c.execute(select(units.c.call_sign, units.c.status, units.c.incident_id)).all()
+            open_assignments = c.execute(
+                select(assignments.c.call_sign, assignments.c.incident_id).where(
+                    assignments.c.ended_at.is_(None)
+                )
+            ).all()
+            open_backups = c.execute(
+                select(backup_requests.c.incident_id, backup_requests.c.units, backup_requests.c.sent).where(
+                    backup_requests.c.status == "open"
+                )
+            ).all()
             open_tasks = c.execute(
                 select(reassessments.c.incident_id, func.count())
                 .where(reassessments.c.status == "open")
@@ -537,16 +636,24 @@ class Ownership(RuleBasedStateMachine):
                 held_by.setdefault(row.incident_id, []).append((row.call_sign, unit_status))
         for incident_id, (reference, status) in status_of.items():
             holders = held_by.get(incident_id, [])
+            on = {unit_status for _, unit_status in holders}
             if status in (Status.OPEN, Status.GRADED, Status.CLOSED):
                 assert holders == [], f"{reference} is {status.value} but held by {holders}"
             elif status is Status.DISPATCHED:
-                assert len(holders) == 1, f"{reference} is dispatched, held by {holders}"
-                assert holders[0][1] in (UnitStatus.ASSIGNED, UnitStatus.EN_ROUTE), holders
+                assert holders, f"{reference} is dispatched but held by no unit"
+                assert UnitStatus.AT_SCENE not in on, f"{reference} is dispatched, yet {holders}"
             else:
                 assert status is Status.AT_SCENE
-                assert len(holders) == 1, f"{reference} is at scene, held by {holders}"
-                assert holders[0][1] is UnitStatus.AT_SCENE, holders
+                assert UnitStatus.AT_SCENE in on, f"{reference} is at scene, held by {holders}"
         assert set(held_by) <= set(status_of)
+        # Every committed unit has exactly one open assignment, to the incident it holds;
+        # no open assignment belongs to a unit that is not on that incident now.
+        committed = {row.call_sign: row.incident_id for row in unit_rows if row.incident_id is not None}
+        assert sorted((a.call_sign, a.incident_id) for a in open_assignments) == sorted(committed.items())
+        # Open backup requests are on live incidents and still want a unit.
+        for request in open_backups:
+            assert status_of[request.incident_id][1] is not Status.CLOSED, request
+            assert len(request.sent) < request.units, request
         assert all(count == 1 for _, count in open_tasks), open_tasks
         assert failed == [], failed
         # ... and the store says what the model says.
@@ -559,9 +666,12 @@ class Ownership(RuleBasedStateMachine):
             for row in unit_rows
         }
         assert stored_units == self.units
+        assert {status_of[r.incident_id][0]: r.units - len(r.sent) for r in open_backups} == self.backup
 
 
-def test_every_live_incident_has_exactly_one_owner_whatever_happens(new_database: NewDatabase) -> None:
+def test_every_live_incident_has_an_owner_and_follows_its_units_whatever_happens(
+    new_database: NewDatabase,
+) -> None:
     machine = type("OwnershipOnThisStore", (Ownership,), {"new_database": staticmethod(new_database)})
     run_state_machine_as_test(
         machine,

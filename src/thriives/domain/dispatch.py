@@ -1,9 +1,10 @@
 """Dispatch: units and their lifecycle, the risk-ordered queue, and advisory recommendations.
 
-An open incident always has exactly one owner: while it is open or graded it sits in a
-queue (call handling, then dispatch); while it is dispatched or a unit is at scene it is
-held by exactly one unit. Every unit move below keeps that true, and says which incident
-move goes with it.
+An open incident always has an owner: while it is open or graded it sits in a queue (call
+handling, then dispatch); while it is dispatched or a unit is at scene it is held by its
+units, one or several, each with its own status. The incident's status follows its units
+(``incident_status_of``): at scene once any is at scene, dispatched while any is assigned
+or en route, back on the queue when none is left. A unit is on one incident at a time.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from thriives.domain.dispatch_policy import DispatchPolicy
 from thriives.domain.errors import DomainError
+from thriives.domain.incidents import LATITUDE_RANGE, LONGITUDE_RANGE, Status
 
 
 class UnitStatus(StrEnum):
@@ -59,10 +61,66 @@ def require_available(call_sign: str, status: UnitStatus) -> None:
         raise DomainError(f"{call_sign} is {status.value.replace('_', ' ')}, not available", "call_sign")
 
 
+def require_free(
+    call_sign: str, status: UnitStatus, held: str | None, here: str, field: str = "call_sign"
+) -> None:
+    """Refuse to send a unit that cannot go, saying where it is committed.
+
+    ``held`` is the reference of the incident the unit is on (if any), ``here`` the one it
+    would be sent to.
+    """
+    words = status.value.replace("_", " ")
+    if status in COMMITTED and held == here:
+        raise DomainError(f"{call_sign} is already {words} on {here}; a unit is sent once", field)
+    if status in COMMITTED:
+        raise DomainError(
+            f"{call_sign} is committed elsewhere: {words} on {held or 'another incident'}; "
+            "take it away or hand it over there first",
+            field,
+        )
+    if status is not UnitStatus.AVAILABLE:
+        raise DomainError(f"{call_sign} is {words}; make it available first", field)
+
+
+def incident_status_of(units: Iterable[UnitStatus]) -> Status | None:
+    """What an incident's committed units make it: at scene once any unit is at scene,
+    dispatched while any is assigned or en route, None (back on the queue) when none is left."""
+    found = set(units)
+    if UnitStatus.AT_SCENE in found:
+        return Status.AT_SCENE
+    if found & {UnitStatus.ASSIGNED, UnitStatus.EN_ROUTE}:
+        return Status.DISPATCHED
+    return None
+
+
 @dataclass(frozen=True)
 class Position:
     latitude: float
     longitude: float
+
+
+# A position reported a little ahead of the server's clock is a device's clock drifting.
+POSITION_CLOCK_SKEW = timedelta(seconds=30)
+
+
+def check_position(
+    latitude: float | None, longitude: float | None, at: datetime | None, now: datetime
+) -> Position | None:
+    """A reported position: both coordinates or neither (position unknown), within the UK,
+    at a time not in the future (``now`` when not given)."""
+    if latitude is None and longitude is None:
+        return None
+    if latitude is None:
+        raise DomainError("give the latitude with the longitude, or neither", "latitude")
+    if longitude is None:
+        raise DomainError("give the longitude with the latitude, or neither", "longitude")
+    if not LATITUDE_RANGE[0] <= latitude <= LATITUDE_RANGE[1]:
+        raise DomainError(f"{latitude} is outside the United Kingdom", "latitude")
+    if not LONGITUDE_RANGE[0] <= longitude <= LONGITUDE_RANGE[1]:
+        raise DomainError(f"{longitude} is outside the United Kingdom", "longitude")
+    if at is not None and at > now + POSITION_CLOCK_SKEW:
+        raise DomainError("the position's time is in the future", "at")
+    return Position(latitude, longitude)
 
 
 def distance_km(a: Position, b: Position) -> float:
@@ -133,7 +191,9 @@ class UnitView:
     unit_type: str
     skills: frozenset[str]
     status: UnitStatus
-    position: Position | None
+    position: Position | None  # its home station's
+    last: Position | None = None  # its last known position
+    last_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -144,6 +204,43 @@ class Recommendation:
     has: tuple[str, ...]  # needed skills the unit has
     lacks: tuple[str, ...]  # wanted skills it lacks
     reasons: tuple[str, ...]
+    unit_type: str = ""
+    type_label: str = ""
+    skill_labels: tuple[str, ...] = ()
+    measured_from: str = "unknown"  # last_position, station or unknown
+    position_at: datetime | None = None
+
+
+def skill_words(policy: DispatchPolicy, codes: Iterable[str]) -> tuple[str, ...]:
+    """Skills in words, as the force's policy names them."""
+    return tuple(policy.skills[c].label if c in policy.skills else c.replace("_", " ") for c in codes)
+
+
+def type_words(policy: DispatchPolicy, code: str) -> str:
+    return policy.unit_types[code].label if code in policy.unit_types else code.replace("_", " ")
+
+
+def ago(delta: timedelta) -> str:
+    minutes = max(0, round(delta.total_seconds() / 60))
+    if minutes < 1:
+        return "just now"
+    if minutes < 120:
+        return f"{minutes} min ago"
+    return f"{minutes // 60} h ago"
+
+
+def origin(unit: UnitView, now: datetime | None, max_age: timedelta) -> tuple[Position | None, str, str]:
+    """Where a unit's distance is measured from, which that is, and the words saying so:
+    its last known position while recent, otherwise its station."""
+    if unit.last is not None and unit.last_at is not None and now is not None:
+        if now - unit.last_at <= max_age:
+            return unit.last, "last_position", f"from its last known position, {ago(now - unit.last_at)}"
+        note = f"from its station: no recent position (last {ago(now - unit.last_at)})"
+    else:
+        note = "from its station: no recent position"
+    if unit.position is None:
+        return None, "unknown", "position unknown: neither a recent position nor a station"
+    return unit.position, "station", note
 
 
 def needed_skills(
@@ -168,8 +265,13 @@ def recommend(
     required: Sequence[str],
     wanted: Sequence[str],
     policy: DispatchPolicy,
+    now: datetime | None = None,
 ) -> list[Recommendation]:
     """Available units able to go, best first. Advisory only: the dispatcher decides.
+
+    Distances are from each unit's last known position while it is no older than the
+    policy's ``position_max_age_minutes`` (at ``now``), otherwise from its station, and the
+    reasons say which.
 
     1. A unit without every required skill is not recommended at all.
     2. Nearest first, by travel time in bands of ``BAND_MINUTES``, so a wanted skill never
@@ -180,6 +282,7 @@ def recommend(
     4. Then nearest.
     """
     speed = policy.speed_kmh[area]
+    max_age = timedelta(minutes=policy.position_max_age_minutes)
     ranked: list[tuple[tuple[int, int, bool, float, str], Recommendation]] = []
     for unit in units:
         if unit.status is not UnitStatus.AVAILABLE:
@@ -188,28 +291,43 @@ def recommend(
             continue
         has = tuple(s for s in (*required, *wanted) if s in unit.skills)
         lacks = tuple(s for s in wanted if s not in unit.skills)
-        distance = distance_km(unit.position, where) if unit.position and where else None
+        start, measured_from, from_words = origin(unit, now, max_age)
+        distance = distance_km(start, where) if start and where else None
         minutes = distance / speed * 60 if distance is not None else None
         reasons = []
         if required:
-            reasons.append(f"has the required {', '.join(required)}")
+            reasons.append(f"has the required {', '.join(skill_words(policy, required))}")
         if wanted:
             if lacks:
-                reasons.append(f"lacks {', '.join(lacks)}")
+                reasons.append(f"lacks {', '.join(skill_words(policy, lacks))}")
             else:
-                reasons.append(f"has {', '.join(wanted)}")
+                reasons.append(f"has {', '.join(skill_words(policy, wanted))}")
         if distance is None:
-            reasons.append("distance unknown (no location)")
+            reasons.append("distance unknown (no location)" if where is None else from_words)
         else:
-            reasons.append(f"{distance:.1f} km, about {minutes:.0f} min")
+            reasons.append(f"{distance:.1f} km, about {minutes:.0f} min {from_words}")
         spare = unit.unit_type in policy.specialist_types and not has
         if spare:
-            reasons.append(f"{unit.unit_type.replace('_', ' ')} unit: kept free if a general one is as near")
+            reasons.append(
+                f"{type_words(policy, unit.unit_type)} unit: kept free if a general one is as near"
+            )
         band = int(minutes // BAND_MINUTES) if minutes is not None else 1_000_000
         ranked.append(
             (
                 (band, len(lacks), spare, distance if distance is not None else math.inf, unit.call_sign),
-                Recommendation(unit.call_sign, distance, minutes, has, lacks, tuple(reasons)),
+                Recommendation(
+                    unit.call_sign,
+                    distance,
+                    minutes,
+                    has,
+                    lacks,
+                    tuple(reasons),
+                    unit.unit_type,
+                    type_words(policy, unit.unit_type),
+                    skill_words(policy, sorted(unit.skills)),
+                    measured_from,
+                    unit.last_at if measured_from == "last_position" else None,
+                ),
             )
         )
     ranked.sort(key=lambda pair: pair[0])

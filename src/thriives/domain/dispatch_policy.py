@@ -90,6 +90,8 @@ class DispatchPolicy:
     speed_kmh: dict[str, float]
     recommend: int
     needs: tuple[Need, ...]
+    position_max_age_minutes: int  # older than this, distance is measured from the station
+    backup_most_units: int  # the most further units one backup request may ask for
     appointment_grades: tuple[str, ...]
     slot_minutes: int
     shifts: dict[str, Shift]
@@ -164,7 +166,16 @@ def parse_dispatch_policy(
         problems.add("reassessment.default_review_minutes", "must not be above longest_review_minutes")
 
     res = top.child("resources")
-    res.only("unit_types", "specialist_types", "skills", "speed_kmh", "recommend", "needs")
+    res.only(
+        "unit_types",
+        "specialist_types",
+        "skills",
+        "speed_kmh",
+        "recommend",
+        "needs",
+        "position_max_age_minutes",
+        "backup_most_units",
+    )
     skills = _labelled(res, "skills")
     unit_types = _labelled(res, "unit_types")
     speeds = res.child("speed_kmh")
@@ -227,6 +238,8 @@ def parse_dispatch_policy(
         speed_kmh={area: speeds.number(area, 1, 200) for area in AREAS},
         recommend=int(res.number("recommend", 1, 50)),
         needs=tuple(needs),
+        position_max_age_minutes=int(res.number("position_max_age_minutes", 1, 1440, 30)),
+        backup_most_units=int(res.number("backup_most_units", 1, 50, 10)),
         appointment_grades=app.codes("grades", tuple(g.code for g in assessment.grades), required=True),
         slot_minutes=int(app.number("slot_minutes", 5, 720)),
         shifts=shifts,

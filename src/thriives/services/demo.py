@@ -138,6 +138,7 @@ def seed_demo(
         )
     force = build_force(seed)
     _insert_force(container, force)
+    _place_units(container, force, seed)
     with container.uow() as uow:
         takers = [uow.users.by_username(name) for name in ("handler", *HISTORY_HANDLERS)]
     zone = ZoneInfo(container.settings.force_timezone)
@@ -233,6 +234,8 @@ def _open_live_calls(container: Container, force: DemoForce, seed: int, as_of: d
                 caller_phone=people.phone(person),
                 location_text=people.address(household),
                 postcode=street.postcode,
+                latitude=street.latitude,  # so each unit's distance to it differs
+                longitude=street.longitude,
                 account=words,
             ),
             max(received, container.clock()),
@@ -372,6 +375,26 @@ def _insert_force(container: Container, force: DemoForce) -> None:
                 for u in force.units
             ],
         )
+        uow.commit()
+
+
+def _place_units(container: Container, force: DemoForce, seed: int) -> None:
+    """Give the units last known positions: most on patrol a few kilometres from their
+    station, reported in the last quarter hour; some with an old report, and some with none,
+    so recommendations measure from both and say which."""
+    rng = random.Random(f"positions-{seed}")
+    station = {s.code: (s.latitude, s.longitude) for s in force.stations}
+    now = container.clock()
+    with container.uow(write=True) as uow:
+        for n, unit in enumerate(force.units):
+            if unit.status != "available" or n % 5 == 4:
+                continue  # off duty, or never reported: measured from the station
+            lat, lon = station[unit.station_code]
+            lat, lon = lat + rng.uniform(-0.04, 0.04), lon + rng.uniform(-0.06, 0.06)
+            minutes = rng.uniform(1, 15) if n % 7 else rng.uniform(90, 180)  # a few stale
+            uow.backups.set_position(
+                unit.call_sign, round(lat, 5), round(lon, 5), now - timedelta(minutes=minutes)
+            )
         uow.commit()
 
 

@@ -1,9 +1,10 @@
 """Dispatch use-cases: the board, recommendations, assigning and moving units, cut-off calls.
 
 Every use-case that moves a unit moves its incident in the same transaction, guarded by
-both versions, so an incident is always held by exactly one owner: a queue while it is
-open or graded, one unit while it is dispatched or attended. A unit taken away puts its
-incident back on the queue with a reassessment task, never nowhere.
+both versions, so an incident always has an owner: a queue while it is open or graded, its
+units (one or several) while it is dispatched or attended, its status following theirs
+(``incident_status_of``). The last unit taken away puts its incident back on the queue
+with a reassessment task, never nowhere.
 """
 
 from __future__ import annotations
@@ -25,10 +26,13 @@ from thriives.domain.dispatch import (
     UnitView,
     check_unit_move,
     highest_level,
+    incident_status_of,
     needed_skills,
     queue_order,
     recommend,
-    require_available,
+    require_free,
+    skill_words,
+    type_words,
 )
 from thriives.domain.dispatch_policy import DispatchPolicy
 from thriives.domain.errors import Conflict, DomainError
@@ -36,8 +40,11 @@ from thriives.domain.grading_clock import grading_due, grading_state, risk_cues
 from thriives.domain.incidents import LIVE_STATUSES, Status, require_reason
 from thriives.domain.reassessment import Trigger
 from thriives.services.clocks import Clocks
+from thriives.services.units import UnitService, backup_view, note_assignment
 
 OPERATIONAL = "operational: dispatch"
+# Incidents a unit may be sent to: waiting for its first, or held by units (more sent).
+SENDABLE = frozenset({Status.GRADED.value, Status.DISPATCHED.value, Status.AT_SCENE.value})
 BOARD_LIMIT = None  # every live incident: the board's counts and panels must agree
 # A deadline this far past its time and still unfired means the worker is not keeping up;
 # one a moment past is only waiting for the worker's next look, and no cause for alarm.
@@ -46,8 +53,19 @@ LATE_AFTER = timedelta(seconds=2)
 
 def unit_view(row: dict[str, Any]) -> UnitView:
     where = Position(row["latitude"], row["longitude"]) if row.get("latitude") is not None else None
+    last = (
+        Position(row["last_latitude"], row["last_longitude"])
+        if row.get("last_latitude") is not None and row.get("last_longitude") is not None
+        else None
+    )
     return UnitView(
-        row["call_sign"], row["unit_type"], frozenset(row["skills"]), UnitStatus(row["status"]), where
+        row["call_sign"],
+        row["unit_type"],
+        frozenset(row["skills"]),
+        UnitStatus(row["status"]),
+        where,
+        last,
+        row.get("position_at") if last else None,
     )
 
 
@@ -59,6 +77,7 @@ class DispatchService:
         self.assessment = assessment
         self.policy = policy
         self.clocks = clocks
+        self.units = UnitService(uow, policy)  # backup requests and positions
 
     # ---- reading ---------------------------------------------------------------------------
 
@@ -71,6 +90,8 @@ class DispatchService:
         with self._uow() as uow:
             live = uow.dispatch.live_incidents([s.value for s in LIVE_STATUSES], BOARD_LIMIT)
             levels = uow.assessments.latest_levels([row["id"] for row in live])
+            units_on = uow.backups.units_on([row["id"] for row in live])
+            backups = uow.backups.open_requests([row["id"] for row in live])
             tasks = uow.dispatch.open_tasks()
             unit_rows = uow.dispatch.units()
             overdue = uow.dispatch.overdue(now - LATE_AFTER)
@@ -86,6 +107,16 @@ class DispatchService:
             risk = highest_level(levels.get(row["id"], {}), self.assessment.levels)
             clock = self.clocks.clock(row)
             state = clock.state(now, row["arrived_at"]) if clock else None
+            on = [
+                {
+                    "call_sign": u["call_sign"],
+                    "status": u["status"],
+                    "unit_type": u["unit_type"],
+                    "type_label": type_words(self.policy, u["unit_type"]),
+                }
+                for u in units_on.get(row["id"], [])
+            ]
+            backup = backups.get(row["id"])
             entry = {
                 "reference": row["reference"],
                 "status": row["status"],
@@ -94,8 +125,10 @@ class DispatchService:
                 "category": row["opening_category"],
                 "received_at": row["received_at"],
                 "area": row["area"],
-                "call_sign": row["call_sign"],
-                "unit_status": row["unit_status"],
+                "call_sign": on[0]["call_sign"] if on else None,  # the first, by call sign
+                "unit_status": on[0]["status"] if on else None,
+                "units": on,
+                "backup": backup_view(backup, self.policy) if backup else None,
                 "target_minutes": clock.target_minutes if clock else None,
                 "due_at": clock.due_at if clock else None,
                 "at_risk_at": clock.at_risk_at if clock else None,
@@ -114,6 +147,7 @@ class DispatchService:
         ]
         waiting = [e for e in ordered if e["status"] in (Status.OPEN.value, Status.GRADED.value)]
         held = [e for e in ordered if e["status"] not in (Status.OPEN.value, Status.GRADED.value)]
+        reference_of = {row["id"]: row["reference"] for row in live}
         task_rows = [
             {
                 "id": t["id"],
@@ -136,12 +170,13 @@ class DispatchService:
                 {
                     "call_sign": u["call_sign"],
                     "unit_type": u["unit_type"],
+                    "type_label": type_words(self.policy, u["unit_type"]),
                     "station": u["station_name"],
                     "skills": list(u["skills"]),
+                    "skill_labels": list(skill_words(self.policy, u["skills"])),
                     "status": u["status"],
-                    "incident": next(
-                        (e["reference"] for e in held if e["call_sign"] == u["call_sign"]), None
-                    ),
+                    "incident": reference_of.get(u["incident_id"]) if u["incident_id"] else None,
+                    "position_at": u["position_at"] if u["last_latitude"] is not None else None,
                 }
                 for u in unit_rows
             ],
@@ -184,15 +219,18 @@ class DispatchService:
             "grading_seconds_left": round((due - now).total_seconds()),
         }
 
-    def recommendations(self, actor: Actor, reference: str) -> tuple[dict[str, Any], list[Recommendation]]:
-        """Units recommended for a graded incident by skill and distance (advisory)."""
+    def recommendations(
+        self, actor: Actor, reference: str, now: datetime | None = None
+    ) -> tuple[dict[str, Any], list[Recommendation]]:
+        """Units recommended for a graded incident by skill and distance (advisory), measured
+        from each unit's last known position at ``now`` (without ``now``: from its station)."""
         require(actor.role, Permission.VIEW_QUEUE)
         with self._uow() as uow:
             incident = uow.incidents.require(reference)
-            return self._recommend(uow, incident)
+            return self._recommend(uow, incident, now)
 
     def _recommend(
-        self, uow: SqlUnitOfWork, incident: dict[str, Any]
+        self, uow: SqlUnitOfWork, incident: dict[str, Any], now: datetime | None
     ) -> tuple[dict[str, Any], list[Recommendation]]:
         if incident["grade"] is None:
             raise DomainError("resources are shown once the incident is graded", "reference")
@@ -201,14 +239,21 @@ class DispatchService:
         required, wanted, why = needed_skills(
             self.policy, incident["opening_category"], frozenset(incident["qualifiers"]), indicators
         )
+        backup = uow.backups.open_request(incident["id"])
+        if backup is not None:  # the skills a backup request asks for are wanted too
+            wanted = (*wanted, *(s for s in backup["skills"] if s not in wanted and s not in required))
+            why = (*why, "backup")
         area, area_why = self.clocks.area(uow, incident)
         where = self.clocks.position(uow, incident)
         units = [unit_view(u) for u in uow.dispatch.units()]
-        found = recommend(units, where, area, required, wanted, self.policy)
+        found = recommend(units, where, area, required, wanted, self.policy, now)
         needs = {
             "required": list(required),
             "wanted": list(wanted),
+            "required_words": list(skill_words(self.policy, required)),
+            "wanted_words": list(skill_words(self.policy, wanted)),
             "because": list(why),
+            "backup": backup_view(backup, self.policy) if backup else None,
             "area": area,
             "area_why": area_why,
             "located": where is not None,
@@ -220,21 +265,23 @@ class DispatchService:
     def assign(
         self, actor: Actor, reference: str, call_sign: str, reason: str | None, now: datetime
     ) -> dict[str, Any]:
-        """Send an available unit to a graded incident. Choosing other than the first
-        recommendation needs a reason, which is recorded."""
+        """Send an available unit to a graded incident, or one more to an incident its units
+        already hold. Choosing other than the first recommendation needs a reason, which is
+        recorded. A unit committed anywhere (or unavailable) is refused, saying where."""
         require(actor.role, Permission.DISPATCH)
         text = require_reason(reason, False)
         with self._uow(write=True) as uow:
             incident = uow.incidents.require(reference, for_update=True)
-            if incident["status"] != Status.GRADED.value:
+            if incident["status"] not in SENDABLE:
                 raise DomainError(
-                    "only a graded incident waiting for a unit can be assigned; "
-                    f"this one is {incident['status']}",
+                    "units are sent to a graded incident or one its units hold; "
+                    f"this one is {incident['status'].replace('_', ' ')}",
                     "reference",
                 )
             unit = uow.dispatch.unit(call_sign, for_update=True)
-            require_available(call_sign, UnitStatus(unit["status"]))
-            _needs, found = self._recommend(uow, incident)
+            held = uow.backups.reference_of(unit["incident_id"]) if unit["incident_id"] else None
+            require_free(call_sign, UnitStatus(unit["status"]), held, incident["reference"])
+            _needs, found = self._recommend(uow, incident, now)
             ranked = [r.call_sign for r in found]
             followed = bool(ranked) and ranked[0] == call_sign
             if ranked and not followed and not text:
@@ -253,7 +300,7 @@ class DispatchService:
                     "reason": text,
                 }
             )
-            changes: dict[str, Any] = {"status": Status.DISPATCHED.value, "updated_at": now}
+            changes = self._follow_units(uow, incident, now)
             if incident["dispatched_at"] is None:
                 changes["dispatched_at"] = now
             after = self._save_incident(
@@ -265,6 +312,7 @@ class DispatchService:
                 {"call_sign": call_sign, "recommended": ranked[:3], "followed": followed, "reason": text},
                 now,
             )
+            note_assignment(uow, actor, incident, call_sign, now)
             uow.commit()
             return after
 
@@ -284,8 +332,11 @@ class DispatchService:
                 if target is UnitStatus.AT_SCENE:
                     if assignment:
                         uow.dispatch.update_assignment(assignment["id"], {"arrived_at": now})
-                    changes: dict[str, Any] = {"status": Status.AT_SCENE.value, "updated_at": now}
-                    if incident["arrived_at"] is None:
+                    scene = self.clocks.position(uow, incident)
+                    if scene is not None:  # where it is now: the incident's location
+                        uow.backups.set_position(call_sign, scene.latitude, scene.longitude, now)
+                    changes = self._follow_units(uow, incident, now)
+                    if incident["arrived_at"] is None:  # the clock stops at the first arrival
                         changes["arrived_at"] = now
                     self.clocks.stop(uow, incident["id"])
                     self._save_incident(
@@ -299,7 +350,8 @@ class DispatchService:
     ) -> dict[str, Any]:
         """Free a committed unit before its incident is finished (diverted, stood down).
 
-        The incident goes back on the dispatch queue and a reassessment task opens at once.
+        Other units on the incident stay, and its status follows them. When none is left,
+        the incident goes back on the dispatch queue and a reassessment task opens at once.
         """
         require(actor.role, Permission.DISPATCH)
         text = require_reason(reason, True)
@@ -311,7 +363,7 @@ class DispatchService:
             assert incident is not None
             target = UnitStatus.UNAVAILABLE if unavailable else UnitStatus.AVAILABLE
             self._release(uow, unit, incident["id"], target, "taken_away", now, actor.username)
-            changes = {"status": Status.GRADED.value, "updated_at": now}
+            changes = self._follow_units(uow, incident, now)
             after = self._save_incident(
                 uow,
                 actor,
@@ -321,6 +373,9 @@ class DispatchService:
                 {"call_sign": call_sign, "reason": text},
                 now,
             )
+            if after["status"] != Status.GRADED.value:  # others still hold it
+                uow.commit()
+                return after | {"task": None}
             self.clocks.restart(uow, after, now)
             task = self.clocks.open_task(
                 uow, after, Trigger.UNIT_TAKEN, now, actor.username, {"call_sign": call_sign}
@@ -331,7 +386,8 @@ class DispatchService:
     def hand_over(
         self, actor: Actor, call_sign: str, to_call_sign: str, reason: str | None, now: datetime
     ) -> dict[str, Any]:
-        """Pass an incident from one unit to another available one in one step."""
+        """Pass one unit's place on an incident to another available unit in one step; the
+        incident's other units stay."""
         require(actor.role, Permission.DISPATCH)
         text = require_reason(reason, True)
         if call_sign == to_call_sign:
@@ -341,9 +397,12 @@ class DispatchService:
             if UnitStatus(unit["status"]) not in COMMITTED or unit["incident_id"] is None:
                 raise DomainError(f"{call_sign} holds no incident to hand over", "call_sign")
             other = uow.dispatch.unit(to_call_sign, for_update=True)
-            require_available(to_call_sign, UnitStatus(other["status"]))
             incident = uow.incidents.get_by_id(unit["incident_id"])
             assert incident is not None
+            held = uow.backups.reference_of(other["incident_id"]) if other["incident_id"] else None
+            require_free(
+                to_call_sign, UnitStatus(other["status"]), held, incident["reference"], "to_call_sign"
+            )
             self._release(uow, unit, incident["id"], UnitStatus.AVAILABLE, "handed_over", now, actor.username)
             self._move_unit(uow, other, UnitStatus.ASSIGNED, now, incident["id"], actor.username)
             uow.dispatch.add_assignment(
@@ -357,7 +416,7 @@ class DispatchService:
                     "reason": text,
                 }
             )
-            changes = {"status": Status.DISPATCHED.value, "updated_at": now}
+            changes = self._follow_units(uow, incident, now)
             after = self._save_incident(
                 uow,
                 actor,
@@ -391,6 +450,9 @@ class DispatchService:
             tasks = uow.dispatch.tasks_of(incident["id"])
             appointments = uow.dispatch.appointments_of(incident["id"])
             deadlines = uow.dispatch.pending_deadlines(incident["id"])
+            backups = uow.backups.requests_of(incident["id"])
+            holding = uow.backups.units_holding(incident["id"])
+        current = {a["call_sign"]: a for a in assignments if a["ended_at"] is None}
         return {
             "times": measured(incident),
             "clock": asdict(clock) if (clock := self.clocks.clock(incident)) else None,
@@ -398,6 +460,18 @@ class DispatchService:
             "tasks": tasks,
             "appointments": appointments,
             "deadlines": deadlines,
+            "backups": [b | backup_view(b, self.policy) for b in backups],
+            "units": [
+                {
+                    "call_sign": u["call_sign"],
+                    "status": u["status"],
+                    "unit_type": u["unit_type"],
+                    "type_label": type_words(self.policy, u["unit_type"]),
+                    "skill_labels": list(skill_words(self.policy, u["skills"])),
+                    "assignment": current.get(u["call_sign"]),
+                }
+                for u in holding
+            ],
         }
 
     # ---- shared steps ----------------------------------------------------------------------
@@ -421,6 +495,16 @@ class DispatchService:
             {"call_sign": unit["call_sign"], "before": unit["status"], "after": target.value},
             incident_id or unit["incident_id"],  # a unit released shows on the incident it left
         )
+
+    def _follow_units(self, uow: SqlUnitOfWork, incident: dict[str, Any], now: datetime) -> dict[str, Any]:
+        """The incident's changes so that its status follows its units (as they stand now, in
+        this transaction): at scene, dispatched, or graded when none is left."""
+        held = [UnitStatus(u["status"]) for u in uow.backups.units_holding(incident["id"])]
+        target = incident_status_of(held) or Status.GRADED
+        changes: dict[str, Any] = {"updated_at": now}
+        if target.value != incident["status"]:
+            changes["status"] = target.value
+        return changes
 
     def _release(
         self,

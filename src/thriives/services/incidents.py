@@ -34,6 +34,7 @@ from thriives.domain.references import format_reference
 from thriives.services.clocks import Clocks
 from thriives.services.links import LinkService
 from thriives.services.qa_facts import FactsKeeper
+from thriives.services.units import end_on_close
 
 # Moves that belong to dispatch: they move a unit with the incident.
 UNIT_MOVES = frozenset({Status.DISPATCHED, Status.AT_SCENE})
@@ -366,9 +367,9 @@ class IncidentService:
     def _release_on_close(
         self, uow: SqlUnitOfWork, actor: Actor, incident: dict[str, Any], now: datetime
     ) -> None:
-        """Closing frees the unit that held the incident and stops all its clocks."""
-        unit = uow.dispatch.unit_holding(incident["id"])
-        if unit is not None:
+        """Closing frees every unit that held the incident, ends its open backup request and
+        stops all its clocks."""
+        for unit in uow.backups.units_holding(incident["id"], for_update=True):
             assignment = uow.dispatch.current_assignment(incident["id"], unit["call_sign"])
             if assignment:
                 uow.dispatch.update_assignment(assignment["id"], {"ended_at": now, "end_reason": "closed"})
@@ -385,6 +386,7 @@ class IncidentService:
         follow_up = uow.follow_ups.open_for(incident["id"])
         if follow_up is not None and self.clocks is not None:
             self.clocks.cancel_follow_up(uow, follow_up, "incident closed", now, actor.username)
+        end_on_close(uow, incident["id"], now, actor.username)
         booked = uow.dispatch.booked_appointment(incident["id"])
         if booked is not None:
             uow.dispatch.end_appointment(booked["id"], "cancelled", now, "incident closed")

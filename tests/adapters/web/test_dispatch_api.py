@@ -170,10 +170,13 @@ def test_a_graded_incident_is_recommended_assigned_attended_and_closed(
     assert units_by_sign(client, headers)["TA02"] == {
         "call_sign": "TA02",
         "unit_type": "response",
+        "type_label": "Response",
         "station": "TS2 station",
         "skills": [],
+        "skill_labels": [],
         "status": "assigned",
         "incident": reference,
+        "position_at": None,
     }
 
     for status in ("en_route", "at_scene"):
@@ -418,7 +421,7 @@ def test_assigning_a_unit_that_is_not_available_is_refused_and_changes_nothing(
         422,
         "call_sign",
     )
-    assert "TA01 is assigned, not available" in detail
+    assert f"TA01 is committed elsewhere: assigned on {first}" in detail
     refused(
         client.post(
             f"/api/v1/incidents/{second}/assign", json={"call_sign": "TD01"} | reason, headers=headers
@@ -433,14 +436,17 @@ def test_assigning_a_unit_that_is_not_available_is_refused_and_changes_nothing(
         404,
         "call_sign",
     )
-    refused(
+    before_first = state(client, headers, first)
+    detail = refused(  # the same unit twice on one incident
         client.post(
-            f"/api/v1/incidents/{first}/assign", json={"call_sign": "TA02"} | reason, headers=headers
+            f"/api/v1/incidents/{first}/assign", json={"call_sign": "TA01"} | reason, headers=headers
         ),
         422,
-        "reference",
+        "call_sign",
     )
+    assert f"TA01 is already assigned on {first}" in detail
     assert state(client, headers, second) == before
+    assert state(client, headers, first) == before_first
 
 
 def test_a_non_recommended_unit_without_a_reason_is_refused_and_changes_nothing(
@@ -660,3 +666,109 @@ def test_a_nul_or_control_character_is_refused_not_a_server_error(
         422,
         "contact_note",
     )
+
+
+# ---- several units, backup, positions -------------------------------------------------------
+
+
+def test_two_units_on_one_incident_each_with_its_status_on_the_board(
+    client: TestClient, bearer: Bearer, container: Container, clock: FakeClock
+) -> None:
+    headers = bearer(Role.DISPATCHER)
+    reference = graded(client, container, headers, VEHICLE)
+    for call_sign in ("TA01", "TA02"):
+        sent = client.post(
+            f"/api/v1/incidents/{reference}/assign",
+            json={"call_sign": call_sign, "reason": "two needed"},
+            headers=headers,
+        )
+        assert sent.status_code == 200, sent.text
+    client.post("/api/v1/units/TA02/status", json={"status": "at_scene"}, headers=headers)
+    (held,) = client.get("/api/v1/board", headers=headers).json()["held"]
+    assert held["status"] == "at_scene"
+    assert [(u["call_sign"], u["status"]) for u in held["units"]] == [
+        ("TA01", "assigned"),
+        ("TA02", "at_scene"),
+    ]
+    timing = client.get(f"/api/v1/incidents/{reference}/dispatch", headers=headers).json()
+    assert [(u["call_sign"], u["status"], u["type_label"]) for u in timing["units"]] == [
+        ("TA01", "assigned", "Response"),
+        ("TA02", "at_scene", "Response"),
+    ]
+    taken = client.post("/api/v1/units/TA02/take-away", json={"reason": "needed elsewhere"}, headers=headers)
+    assert taken.status_code == 200, taken.text
+    assert (taken.json()["status"], taken.json()["task"]) == ("dispatched", None)
+    closed = client.post(f"/api/v1/incidents/{reference}/close", json=CLOSE, headers=headers)
+    assert closed.status_code == 200, closed.text
+    assert {u["status"] for u in units_by_sign(client, headers).values()} == {"available"}
+
+
+def test_a_backup_request_is_shown_and_satisfied_or_refused_naming_the_field(
+    client: TestClient, bearer: Bearer, container: Container
+) -> None:
+    headers = bearer(Role.DISPATCHER)
+    reference = graded(client, container, headers, VEHICLE)
+    client.post(f"/api/v1/incidents/{reference}/assign", json={"call_sign": "TA01"}, headers=headers)
+    url = f"/api/v1/incidents/{reference}/backup"
+    before = state(client, headers, reference)
+    refused(client.post(url, json={"units": 0, "reason": "x"}, headers=headers), 422, "units")
+    refused(
+        client.post(url, json={"units": 1, "skills": ["juggling"], "reason": "x"}, headers=headers),
+        422,
+        "skills",
+    )
+    refused(client.post(url, json={"units": 1, "reason": " "}, headers=headers), 422, "reason")
+    assert state(client, headers, reference) == before
+    made = client.post(
+        url, json={"units": 1, "skills": ["da_trained"], "reason": "he has friends"}, headers=headers
+    )
+    assert made.status_code == 200, made.text
+    assert made.json()["skill_labels"] == ["Domestic-abuse trained"] and made.json()["status"] == "open"
+    (held,) = client.get("/api/v1/board", headers=headers).json()["held"]
+    assert held["backup"]["still_wanted"] == 1
+    recs = client.get(f"/api/v1/incidents/{reference}/recommendations", headers=headers).json()
+    assert recs["units"][0]["call_sign"] == "TD01" and recs["needs"]["backup"]["reason"] == "he has friends"
+    assert recs["units"][0]["type_label"] == "Domestic-abuse car"
+    client.post(f"/api/v1/incidents/{reference}/assign", json={"call_sign": "TD01"}, headers=headers)
+    (held,) = client.get("/api/v1/board", headers=headers).json()["held"]
+    assert held["backup"] is None
+    timing = client.get(f"/api/v1/incidents/{reference}/dispatch", headers=headers).json()
+    assert [(b["status"], b["sent"]) for b in timing["backups"]] == [("satisfied", ["TD01"])]
+    refused(
+        client.post(f"{url}/cancel", json={"reason": "no longer"}, headers=headers), 422, "reference"
+    )  # nothing open to cancel
+
+
+def test_a_units_position_moves_its_recommendation_and_bad_positions_are_refused(
+    client: TestClient, bearer: Bearer, container: Container, clock: FakeClock
+) -> None:
+    headers = bearer(Role.DISPATCHER)
+    reference = graded(client, container, headers, VEHICLE)
+    url = "/api/v1/units/TD01/position"
+    before = units_by_sign(client, headers)
+    refused(client.post(url, json={"latitude": 40.4, "longitude": -3.7}, headers=headers), 422, "latitude")
+    refused(client.post(url, json={"latitude": 52.1}, headers=headers), 422, "longitude")
+    refused(client.post(url, json={"longitude": -1.5}, headers=headers), 422, "latitude")
+    future = iso(clock.now + timedelta(hours=1))
+    refused(
+        client.post(url, json={"latitude": 52.1, "longitude": -1.5, "at": future}, headers=headers), 422, "at"
+    )
+    refused(client.post(url, json={"latitude": "north", "longitude": -1.5}, headers=headers), 422, "latitude")
+    assert units_by_sign(client, headers) == before
+    recs = client.get(f"/api/v1/incidents/{reference}/recommendations", headers=headers).json()["units"]
+    td01 = next(r for r in recs if r["call_sign"] == "TD01")
+    assert td01["measured_from"] == "station" and any(
+        "from its station: no recent position" in r for r in td01["reasons"]
+    )
+    moved = client.post(
+        url, json={"latitude": HERE["latitude"], "longitude": HERE["longitude"]}, headers=headers
+    )
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["position_at"] == iso(clock.now)
+    clock.advance(minutes=2)
+    recs = client.get(f"/api/v1/incidents/{reference}/recommendations", headers=headers).json()["units"]
+    td01 = next(r for r in recs if r["call_sign"] == "TD01")
+    assert td01["measured_from"] == "last_position" and td01["distance_km"] == pytest.approx(0.0, abs=0.01)
+    assert any("from its last known position, 2 min ago" in r for r in td01["reasons"])
+    analyst = client.post(url, json={"latitude": 52.1, "longitude": -1.5}, headers=bearer(Role.ANALYST))
+    assert analyst.status_code == 403

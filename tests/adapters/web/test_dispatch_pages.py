@@ -185,7 +185,7 @@ def test_a_dispatcher_sends_a_unit_moves_it_and_the_clock_stops(
     panel = client.get(f"/board/incidents/{reference}")
     # DA-trained first, and why.
     assert re.findall(r'name="call_sign" value="([^"]+)"', panel.text)[:2] == ["TH-A2", "TH-A1"]
-    assert "has da_trained" in panel.text and 'data-first="TH-A2"' in panel.text
+    assert "has Domestic-abuse trained" in panel.text and 'data-first="TH-A2"' in panel.text
     page = f"/board/incidents/{reference}"
 
     refused = post(client, f"{page}/assign", page, call_sign="TH-A1", reason="")

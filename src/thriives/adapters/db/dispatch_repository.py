@@ -113,10 +113,7 @@ class DispatchRepository:
                 incidents.c.location_text,
                 incidents.c.dispatched_at,
                 incidents.c.arrived_at,
-                units.c.call_sign,
-                units.c.status.label("unit_status"),
             )
-            .outerjoin(units, units.c.incident_id == incidents.c.id)
             .where(incidents.c.status.in_(statuses))
             .order_by(incidents.c.received_at)
             .limit(limit)

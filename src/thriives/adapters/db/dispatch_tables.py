@@ -1,4 +1,5 @@
-"""The dispatch tables: assignments, deadlines, reassessment tasks, appointment slots.
+"""The dispatch tables: assignments, deadlines, reassessment tasks, appointment slots, backup
+requests.
 
 ``deadlines`` is every clock: a row per thing that must happen at a time, fired by
 ``thriives worker`` with a guarded update in the same transaction as its effect, so a
@@ -118,4 +119,22 @@ follow_ups = Table(
     Column("agency", String(200), nullable=True),  # the agency referred to
     Column("note", Text, nullable=True),
     Index("ix_follow_ups_status_due_at", "status", "due_at"),
+)
+
+backup_requests = Table(
+    "backup_requests",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("incident_id", String(36), ForeignKey("incidents.id"), nullable=False),
+    Column("status", String(12), nullable=False),  # open, satisfied, cancelled
+    Column("units", Integer, nullable=False),  # how many further units are wanted
+    Column("skills", JSON, nullable=False),  # skills wanted of them
+    Column("reason", String(2000), nullable=False),
+    Column("requested_at", UtcDateTime, nullable=False),
+    Column("requested_by", String(40), nullable=False),
+    Column("sent", JSON, nullable=False),  # call signs assigned since the request
+    Column("ended_at", UtcDateTime, nullable=True),
+    Column("ended_by", String(40), nullable=True),
+    Column("end_reason", String(2000), nullable=True),
+    Index("ix_backup_requests_incident_id_status", "incident_id", "status"),
 )

@@ -213,14 +213,18 @@ units = Table(
     Column("station_code", String(10), ForeignKey("stations.code"), nullable=False),
     Column("skills", JSON, nullable=False),
     Column("status", String(20), nullable=False),
-    # Added by 0004: where the unit is, what it holds (at most one incident; the unique
-    # index means no incident is ever held by two units), and a version for guarded updates.
+    # Added by 0004: its home position (its station's), what it holds (at most one incident;
+    # since 0008 an incident may be held by several units), and a version for guarded updates.
     Column("latitude", Float, nullable=True),
     Column("longitude", Float, nullable=True),
     Column("incident_id", String(36), ForeignKey("incidents.id"), nullable=True),
     Column("status_at", UtcDateTime, nullable=True),
     Column("version", Integer, nullable=False, server_default="1"),
-    Index("ix_units_incident_id", "incident_id", unique=True),
+    Index("ix_units_incident_id", "incident_id"),
+    # Added by 0008: the last position it reported (or arrived at), and when.
+    Column("last_latitude", Float, nullable=True),
+    Column("last_longitude", Float, nullable=True),
+    Column("position_at", UtcDateTime, nullable=True),
 )
 
 assessments = Table(

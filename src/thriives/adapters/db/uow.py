@@ -11,6 +11,7 @@ from types import TracebackType
 from sqlalchemy import Connection, Engine
 
 from thriives.adapters.db.assessment_repository import AssessmentRepository
+from thriives.adapters.db.backup_repository import BackupRepository
 from thriives.adapters.db.dispatch_repository import DispatchRepository
 from thriives.adapters.db.engine import WRITE
 from thriives.adapters.db.follow_up_repository import FollowUpRepository
@@ -59,6 +60,7 @@ class SqlUnitOfWork:
         self.assessments = AssessmentRepository(connection)
         self.intel = IntelRepository(connection)
         self.dispatch = DispatchRepository(connection)
+        self.backups = BackupRepository(connection)
         self.supervision = SupervisionRepository(connection)
         self.records = RecordRepository(connection)
         self.follow_ups = FollowUpRepository(connection)

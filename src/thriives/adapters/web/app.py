@@ -32,6 +32,7 @@ from thriives.adapters.web import (
     reassessment_api,
     supervision_api,
     supervision_pages,
+    units_api,
 )
 from thriives.adapters.web.feed import store_feed
 from thriives.adapters.web.identity import LoginRequired
@@ -110,6 +111,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(intel_api.router)
     app.include_router(dispatch_api.router)
     app.include_router(initial_grade_api.router)
+    app.include_router(units_api.router)
     app.include_router(reassessment_api.router)
     app.include_router(follow_up_api.router)
     app.include_router(supervision_api.router)

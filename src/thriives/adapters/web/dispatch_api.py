@@ -64,6 +64,25 @@ def in_utc(value: datetime | None) -> datetime | None:
 # ---- the board and units -------------------------------------------------------------------
 
 
+class BoardUnitOut(BaseModel):
+    call_sign: str
+    status: str
+    unit_type: str
+    type_label: str
+
+
+class BoardBackupOut(BaseModel):
+    id: int
+    units: int
+    skills: list[str]
+    skill_labels: list[str]
+    reason: str
+    requested_at: datetime
+    requested_by: str
+    sent: list[str]
+    still_wanted: int
+
+
 class BoardEntryOut(BaseModel):
     reference: str
     status: str
@@ -72,8 +91,10 @@ class BoardEntryOut(BaseModel):
     category: str
     received_at: datetime
     area: str | None
-    call_sign: str | None = Field(description="The unit holding it, if any")
+    call_sign: str | None = Field(description="The first unit holding it (by call sign), if any")
     unit_status: str | None
+    units: list[BoardUnitOut] = Field(description="Every unit holding it, each with its status")
+    backup: BoardBackupOut | None = Field(description="An open backup request: it needs more units")
     target_minutes: int | None
     due_at: datetime | None
     at_risk_at: datetime | None
@@ -114,10 +135,13 @@ class BoardTaskOut(BaseModel):
 class UnitOut(BaseModel):
     call_sign: str
     unit_type: str
+    type_label: str
     station: str
     skills: list[str]
+    skill_labels: list[str]
     status: str
     incident: str | None = Field(description="Reference of the incident it holds")
+    position_at: datetime | None = Field(description="When its last known position was reported")
 
 
 class BoardOut(BaseModel):
@@ -176,7 +200,9 @@ class DispatchedOut(IncidentOut):
 
 
 class TakenAwayOut(DispatchedOut):
-    task: int = Field(description="The reassessment task opened (or added to)")
+    task: int | None = Field(
+        description="The reassessment task opened (or added to); none while other units still hold it"
+    )
 
 
 class TakeAwayIn(Strict):
@@ -213,7 +239,10 @@ def hand_over(call_sign: CallSign, body: HandOverIn, caller: CallerDep, request:
 class NeedsOut(BaseModel):
     required: list[str]
     wanted: list[str]
-    because: list[str] = Field(description="The policy needs that asked for the skills")
+    required_words: list[str]
+    wanted_words: list[str]
+    because: list[str] = Field(description="The policy needs (and 'backup') that asked for the skills")
+    backup: BoardBackupOut | None
     area: str
     area_why: str
     located: bool
@@ -226,6 +255,11 @@ class RecommendationOut(BaseModel):
     has: list[str]
     lacks: list[str]
     reasons: list[str]
+    unit_type: str
+    type_label: str
+    skill_labels: list[str]
+    measured_from: Literal["last_position", "station", "unknown"]
+    position_at: datetime | None = Field(description="When the position measured from was reported")
 
 
 class RecommendationsOut(BaseModel):
@@ -235,8 +269,10 @@ class RecommendationsOut(BaseModel):
 
 @router.get("/incidents/{reference}/recommendations", response_model=RecommendationsOut, responses=READ)
 def recommendations(reference: Reference, caller: CallerDep, request: Request) -> dict[str, Any]:
-    """Available units for a graded incident, by skill and then distance, each with why."""
-    needs, found = container_of(request).dispatch.recommendations(caller.actor, reference)
+    """Available units for a graded incident, by skill and then distance (from each unit's
+    last known position while recent, else its station), each with why."""
+    container = container_of(request)
+    needs, found = container.dispatch.recommendations(caller.actor, reference, container.clock())
     return {"needs": needs, "units": [asdict(r) for r in found]}
 
 
@@ -247,7 +283,7 @@ class AssignIn(Strict):
 
 @router.post("/incidents/{reference}/assign", response_model=DispatchedOut, responses=CHANGE)
 def assign(reference: Reference, body: AssignIn, caller: CallerDep, request: Request) -> dict[str, Any]:
-    """Send an available unit to a graded incident."""
+    """Send an available unit to a graded incident, or one more to an incident units hold."""
     container = container_of(request)
     return container.dispatch.assign(caller.actor, reference, body.call_sign, body.reason, container.clock())
 
@@ -337,6 +373,22 @@ class DeadlineOut(BaseModel):
     created_at: datetime
 
 
+class BackupRecordOut(BoardBackupOut):
+    status: str
+    ended_at: datetime | None
+    ended_by: str | None
+    end_reason: str | None
+
+
+class HeldUnitOut(BaseModel):
+    call_sign: str
+    status: str
+    unit_type: str
+    type_label: str
+    skill_labels: list[str]
+    assignment: AssignmentOut | None = Field(description="Its current assignment to this incident")
+
+
 class TimingOut(BaseModel):
     times: TimesOut
     clock: ClockOut | None
@@ -344,6 +396,8 @@ class TimingOut(BaseModel):
     tasks: list[TaskOut]
     appointments: list[AppointmentOut]
     deadlines: list[DeadlineOut] = Field(description="Pending deadlines, soonest first")
+    backups: list[BackupRecordOut] = Field(description="Backup requests, oldest first")
+    units: list[HeldUnitOut] = Field(description="The units holding the incident now, each with its status")
 
 
 @router.get("/incidents/{reference}/dispatch", response_model=TimingOut, responses=READ)

@@ -51,6 +51,8 @@ FIELDS = {
     "take_away": ("reason",),
     "hand_over": ("to_call_sign", "reason"),
     "cut_off": (),
+    "backup": ("units", "skills", "reason"),
+    "backup_cancel": ("reason",),
     "book": ("slot_id", "at", "place"),
     "end": ("outcome", "note"),
     "units": ("status",),
@@ -190,11 +192,10 @@ def _panel(request: Request, caller: Caller, reference: str) -> dict[str, Any]:
     eligibility: dict[str, Any] | None = None
     slots: list[dict[str, Any]] = []
     if incident["grade"] is not None and live:
-        needs, found = container.dispatch.recommendations(actor, reference)
+        needs, found = container.dispatch.recommendations(actor, reference, now)
         eligibility = container.reassessments.eligibility(actor, reference)
         if eligibility["allowed"] and incident["status"] == Status.GRADED.value:
             slots = container.reassessments.slots(actor, None, now)
-    held = next((a for a in timing["assignments"] if a["ended_at"] is None), None)
     clock = AttendanceClock(**timing["clock"]) if timing["clock"] else None
     return {
         "incident": incident,
@@ -207,8 +208,8 @@ def _panel(request: Request, caller: Caller, reference: str) -> dict[str, Any]:
         "recommended": found,
         "eligibility": eligibility,
         "slots": slots,
-        "held": held,
-        "held_status": _unit_status(held) if held else None,
+        "on": timing["units"],  # every unit holding it, each with its current assignment
+        "backup": needs["backup"] if needs else None,
         "open_task": next((t for t in timing["tasks"] if t["status"] == "open"), None),
         "booked": [a for a in timing["appointments"] if a["status"] == "booked"],
         "endings": ENDINGS,
@@ -229,15 +230,6 @@ def _grading(policy: DispatchPolicy, incident: dict[str, Any], now: datetime) ->
         "grading_due_at": due,
         "grading_seconds_left": round((due - now).total_seconds()),
     }
-
-
-def _unit_status(assignment: dict[str, Any]) -> str:
-    """Where the holding unit is, from its assignment's times (moves stamp them)."""
-    if assignment["arrived_at"] is not None:
-        return UnitStatus.AT_SCENE.value
-    if assignment["en_route_at"] is not None:
-        return UnitStatus.EN_ROUTE.value
-    return UnitStatus.ASSIGNED.value
 
 
 def _panel_page(
@@ -299,6 +291,55 @@ async def assign(request: Request, reference: str, caller: PageCaller) -> Respon
         )
     except (DomainError, PermissionError) as error:
         return await _refused_panel(request, caller, reference, "assign", form, error)
+    return _back(reference)
+
+
+@router.get("/incidents/{reference}/units/panel")
+def incident_units(request: Request, reference: str, caller: PageCaller) -> HTMLResponse:
+    """The units on an incident with their status and times, for the incident page."""
+    timing = container_of(request).dispatch.timing(caller.actor, reference[:40])
+    return render(request, "_incident_units_panel.html", caller, timing=timing)
+
+
+@router.post("/board/incidents/{reference}/backup")
+async def request_backup(request: Request, reference: str, caller: PageCaller) -> Response:
+    """Ask for further units: how many, which skills, why."""
+    container = container_of(request)
+    form = await _form(request)
+    reference = reference[:40]
+    try:
+        count = form.get("units").strip()
+        if not count.isdigit() or len(count) > 3:
+            raise DomainError("give how many further units, as a number", "units")
+        await run_in_threadpool(
+            container.dispatch.units.request_backup,
+            caller.actor,
+            reference,
+            int(count),
+            [skill[:40] for skill in form.getlist("skills")][:20],
+            form.get("reason") or None,
+            container.clock(),
+        )
+    except (DomainError, PermissionError) as error:
+        return await _refused_panel(request, caller, reference, "backup", form, error)
+    return _back(reference)
+
+
+@router.post("/board/incidents/{reference}/backup/cancel")
+async def cancel_backup(request: Request, reference: str, caller: PageCaller) -> Response:
+    container = container_of(request)
+    form = await _form(request)
+    reference = reference[:40]
+    try:
+        await run_in_threadpool(
+            container.dispatch.units.cancel_backup,
+            caller.actor,
+            reference,
+            form.get("reason") or None,
+            container.clock(),
+        )
+    except (DomainError, PermissionError) as error:
+        return await _refused_panel(request, caller, reference, "backup_cancel", form, error)
     return _back(reference)
 
 
