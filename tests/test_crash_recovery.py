@@ -279,6 +279,7 @@ def test_a_killed_server_loses_no_acknowledged_incident_and_half_writes_nothing(
             stored = read.json()
             # opened, and (a domestic-abuse call) queued for supervisor review, in one commit
             assert [e["kind"] for e in stored.pop("timeline")] == ["incident.opened", "review.queued"]
+            assert stored.pop("initial_grade") is None  # read back with the incident, never given here
             assert stored == attempt.acknowledged
         for attempt in unanswered + acknowledged[:3]:
             retry = client.post(

@@ -618,8 +618,8 @@ def test_assigning_a_unit_that_is_not_available_is_refused_and_changes_nothing(
     assert refused.value.field == "call_sign"
     assert snapshot(container, second["reference"]) == before
     assert [unit_row(container, c) for c in ("AS11", "AS99")] == units_before
-    container.incidents.close(
-        dispatcher, first["reference"], "crime_violence", "crime_recorded", None, clock()
+    container.incidents.close(  # an emergency nobody attended: a supervisor's decision
+        people(Role.SUPERVISOR), first["reference"], "crime_violence", "crime_recorded", "gone", clock()
     )
     with pytest.raises(DomainError) as refused:  # a closed incident takes no unit
         container.dispatch.assign(dispatcher, first["reference"], "AS12", "a second unit", clock())

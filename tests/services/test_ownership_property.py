@@ -306,6 +306,8 @@ class Ownership(RuleBasedStateMachine):
                 for f in policy.models["thriives"].factors
             },
             advice={code: AdviceRecord(True) for code in advice_due(facts, policy)},
+            # A regrade below the incident's current grade is a downgrade: it needs a reason.
+            override_reason="circumstances changed since the last assessment",
         )
         version = self.container.assessments.assess(self.handler, reference, submission, self.clock()).version
         if self.status[reference] is Status.OPEN:
@@ -339,6 +341,18 @@ class Ownership(RuleBasedStateMachine):
                 .where(reassessments.c.status == "open")
             )
             return {row.reference for row in rows}
+
+    def held_open(self) -> set[str]:
+        """Incidents that may not close: an open reassessment task, or a downgrade waiting
+        for a supervisor's decision (domain/closing.py; the closing rules have tests of their own)."""
+        held = self.with_open_task()
+        with self.container.uow() as uow:
+            for reference, status in self.status.items():
+                if status is not Status.CLOSED:
+                    incident_id = uow.incidents.require(reference)["id"]
+                    if "downgrade" in uow.supervision.open_kinds(incident_id):
+                        held.add(reference)
+            return held
 
     @initialize(start=st.sampled_from(STARTS), calls=st.lists(A_CALL, min_size=2, max_size=4))
     def calls_are_waiting(self, start: datetime, calls: list[Call]) -> None:
@@ -534,7 +548,7 @@ class Ownership(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def close(self, data: st.DataObject) -> None:
-        tasked = self.with_open_task()
+        tasked = self.held_open()
         reference = self.choose(
             data,
             list(self.status),

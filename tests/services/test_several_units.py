@@ -76,7 +76,7 @@ def test_an_incident_takes_several_units_and_its_status_follows_them(
 def test_closing_releases_every_unit_and_hand_over_is_per_unit(
     container: Container, force: None, people: People, clock: FakeClock
 ) -> None:
-    handler, dispatcher = people(), people(Role.DISPATCHER)
+    handler, dispatcher, supervisor = people(), people(Role.DISPATCHER), people(Role.SUPERVISOR)
     incident = open_incident(container, handler, clock)
     assess(container, handler, incident, clock, EMERGENCY)
     ref = incident["reference"]
@@ -87,7 +87,7 @@ def test_closing_releases_every_unit_and_hand_over_is_per_unit(
     assert handed["status"] == "at_scene"  # AS11 is still at scene
     assert unit_row(container, "AS12")["status"] == "available"
     assert unit_row(container, "AS21")["incident_id"] == incident["id"]
-    container.incidents.close(dispatcher, ref, "crime_violence", "crime_recorded", None, clock())
+    container.incidents.close(supervisor, ref, "crime_violence", "crime_recorded", "all done", clock())
     for call_sign in ("AS11", "AS21"):
         unit = unit_row(container, call_sign)
         assert (unit["status"], unit["incident_id"]) == ("available", None)

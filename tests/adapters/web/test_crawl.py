@@ -43,7 +43,7 @@ from thriives.domain.dispatch import UnitStatus
 from thriives.domain.incidents import Status
 from thriives.services.supervision import QUEUE_KINDS
 
-MAX_PAGES = 400  # per role: far above what the site has, low enough to stop a runaway crawl
+MAX_PAGES = 1500  # per role: far above what the site has, low enough to stop a runaway crawl
 LINK = re.compile(r"""(?:href|hx-get)\s*=\s*["']([^"']+)["']""")
 # Never followed: streams never end, the PDF is printed by Chromium (tested on its own), and
 # following log-out would end the crawl's session.
@@ -154,6 +154,31 @@ def follow_up_due(world: World) -> dict[str, Any]:
     return incident
 
 
+def initially_graded(world: World) -> dict[str, Any]:
+    """Graded in seconds from what the caller said; the full assessment is still to come."""
+    incident = new(world)
+    world.container.initial_grades.give(
+        world.handler, incident["reference"], "emergency", [], "he is at the door now", world.clock()
+    )
+    return incident
+
+
+def two_units(world: World) -> dict[str, Any]:
+    """Two units on one incident, one at scene and one en route, and backup asked for."""
+    incident = assessed(world)
+    first, second = world.unit(), world.unit()
+    for call_sign in (first, second):
+        world.container.dispatch.assign(
+            world.dispatcher, incident["reference"], call_sign, "the crawl's choice", world.clock()
+        )
+    world.container.dispatch.move(world.dispatcher, first, UnitStatus.AT_SCENE, world.clock())
+    world.container.dispatch.move(world.dispatcher, second, UnitStatus.EN_ROUTE, world.clock())
+    world.container.dispatch.units.request_backup(
+        world.dispatcher, incident["reference"], 1, [], "a crowd is gathering", world.clock()
+    )
+    return incident
+
+
 def linked(world: World) -> dict[str, Any]:
     """A second call about a live incident, recorded as related (both stay open) and one
     recorded as its duplicate (closed onto it)."""
@@ -175,6 +200,8 @@ STATES: list[tuple[str, Builder]] = [
     ("review open", review_open),
     ("closed", closed),
     ("reopened", reopened),
+    ("initially graded", initially_graded),
+    ("dispatched with two units", two_units),
     ("linked", linked),
     ("follow-up due", follow_up_due),
 ]

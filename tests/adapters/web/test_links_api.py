@@ -99,7 +99,11 @@ def test_bad_links_are_refused_naming_the_field_and_change_nothing(
     old = open_call(client, headers)
     closed = client.post(
         f"/api/v1/incidents/{old}/close",
-        json={"closing_category": "concern_for_safety", "closure_reason": "advice_given"},
+        json={
+            "closing_category": "concern_for_safety",
+            "closure_reason": "advice_given",
+            "note": "advice given",
+        },
         headers=headers,
     )
     assert closed.status_code == 200, closed.text
