@@ -155,6 +155,7 @@ def test_the_queue_groups_items_by_kind_oldest_first(
     assert section.index(first) < section.index(second)
     assert re.search(r'id="queue-count-downgrade">2<', page)
     assert re.search(r'id="queue-count-sample">0<', page)
+    assert f"queued by {handler.username}" in section
 
 
 # ---- deciding a downgrade ------------------------------------------------------------------
@@ -301,6 +302,9 @@ def test_the_sample_form_names_a_bad_month_and_lists_the_picks(
     assert drawn.status_code == 200
     assert "picked from 1 calls" in drawn.text and reference in drawn.text
     assert re.search(r'id="queue-count-sample">1<', drawn.text)
+    sample = drawn.text.split('id="queue-sample"', 1)[1].split("</section>", 1)[0]
+    assert "drawn at random: the minimum per handler" in sample  # in words, not handler_min
+    assert "handler min" not in sample and "handler_min" not in sample
 
 
 # ---- compliance ----------------------------------------------------------------------------
