@@ -170,3 +170,19 @@ def test_a_refused_close_names_the_field_in_words_beside_it(
     assert 'aria-invalid="true"' in field and 'aria-describedby="dash_exemption-error"' in field
     assert 'id="dash_exemption-error"' in refused.text
     assert snapshot(container, reference) == before
+
+
+def test_the_contact_card_reads_well_when_the_caller_gave_only_a_number_and_a_postcode(
+    client: TestClient, people: People
+) -> None:
+    log_in(client, people(Role.CALL_HANDLER).username)
+    token = csrf_in(client.get("/calls/new").text)
+    call = THEFT_CALL | {"caller_phone": "07700 900123", "postcode": "TH4 7QX"}
+    reference = client.post("/api/v1/incidents", json=call, headers={"X-CSRF-Token": token}).json()[
+        "reference"
+    ]
+    page = client.get(f"/incidents/{reference}").text
+    assert re.search(r'id="contact-location">TH4 7QX</dd>', page)  # not "not given TH4 7QX"
+    assert re.search(r'id="contact-caller">name not given, 07700 ?900123</dd>', page)
+    bare = client.post("/api/v1/incidents", json=THEFT_CALL, headers={"X-CSRF-Token": token}).json()
+    assert 'id="contact-location">not given</dd>' in client.get(f"/incidents/{bare['reference']}").text
