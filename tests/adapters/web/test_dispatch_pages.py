@@ -372,6 +372,9 @@ def test_roles_that_may_not_dispatch_see_the_board_but_cannot_act(
     board = analyst.get("/board")
     assert board.status_code == 200 and "Make TH-A1 unavailable" not in board.text
     assert analyst.get(page).status_code == 403
+    assert reference in board.text and f'href="{page}"' not in board.text  # no link that only refuses
+    queue = analyst.get("/queue").text
+    assert reference in queue and f'href="/incidents/{reference}"' not in queue
     token = csrf_in(board.text)
     moved = analyst.post("/board/units/TH-A1/status", data={"csrf_token": token, "status": "unavailable"})
     assert moved.status_code == 403
