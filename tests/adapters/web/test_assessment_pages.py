@@ -60,7 +60,9 @@ def test_a_handler_can_assess_with_thrive_instead(
     assert set(stored[0]["levels"]) == {f.code for f in thrive.factors}
 
 
-def test_only_a_role_that_may_assess_is_offered_the_assessment_link(client: TestClient, people: People) -> None:
+def test_only_a_role_that_may_assess_is_offered_the_assessment_link(
+    client: TestClient, people: People
+) -> None:
     log_in(client, people(Role.CALL_HANDLER).username)
     reference = new_call(client)
     panel = client.get(f"/incidents/{reference}/assessments/panel").text
