@@ -229,6 +229,8 @@ def test_a_refused_review_names_the_field_and_keeps_what_was_typed(
     assert error_of(refused.text, f"review-{field}")
     assert 'value="asked about the children"' in refused.text
     assert container.supervision.feedback(handler) == []
+    heading = refused.text.split('id="review-heading">', 1)[1].split("</h2>", 1)[0]
+    assert heading.startswith("Review <") and "(form version " in heading  # not "Review (review-form-1)"
 
 
 def test_a_review_of_an_incident_not_in_the_queue_is_refused(
