@@ -258,8 +258,9 @@ def test_a_domestic_abuse_call_from_first_words_to_a_graded_incident(
         "6 given, not given: “Agree a key word or phrase"
     )
     expect(version.locator(".advice-record")).to_contain_text(
-        "(da_key_word): Caller could not talk freely: he was in the room"
+        "”: Caller could not talk freely: he was in the room"
     )
+    expect(version.locator(".advice-record")).not_to_contain_text("da_key_word")  # words, not codes
     expect(page.locator("#timeline")).to_contain_text("assessed")
     _fits_width(page)
 

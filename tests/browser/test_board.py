@@ -104,9 +104,9 @@ def test_a_new_call_appears_with_its_clock_and_moves_to_held_when_a_unit_arrives
     panel.get_by_label("1. TH-A2").focus()
     panel.keyboard.press("2")  # another choice makes the reason required
     expect(panel.get_by_label("2. TH-A1")).to_be_checked()
-    expect(panel.get_by_label(re.compile("^Reason"))).to_have_attribute("required", "")
+    expect(panel.locator("#assign-reason")).to_have_attribute("required", "")
     panel.keyboard.press("1")
-    expect(panel.get_by_label(re.compile("^Reason"))).not_to_have_attribute("required", "")
+    expect(panel.locator("#assign-reason")).not_to_have_attribute("required", "")
     panel.get_by_role("button", name=re.compile("^Assign")).click()
     expect(panel.locator("#held-unit")).to_contain_text("TH-A2 assigned")
 

@@ -58,3 +58,17 @@ def test_a_handler_can_assess_with_thrive_instead(
         stored = uow.assessments.history(incident["id"])
     assert stored[0]["model"] == "thrive"
     assert set(stored[0]["levels"]) == {f.code for f in thrive.factors}
+
+
+def test_only_a_role_that_may_assess_is_offered_the_assessment_link(
+    client: TestClient, people: People
+) -> None:
+    log_in(client, people(Role.CALL_HANDLER).username)
+    reference = new_call(client)
+    panel = client.get(f"/incidents/{reference}/assessments/panel").text
+    assert f'href="/incidents/{reference}/assess"' in panel and "Not assessed yet" in panel
+    client.cookies.clear()
+    log_in(client, people(Role.PUBLIC_PROTECTION).username)
+    assert client.get(f"/incidents/{reference}/assess").status_code == 403  # the link would only refuse
+    panel = client.get(f"/incidents/{reference}/assessments/panel").text
+    assert f'href="/incidents/{reference}/assess"' not in panel and "Not assessed yet" in panel

@@ -116,7 +116,7 @@ def test_closing_on_the_page_asks_for_everything_then_confirms(
     fields = {"closing_category": "crime_theft", "closure_reason": "advice_given", "csrf_token": token}
     before = snapshot(container, reference)
     missing = client.post(f"/incidents/{reference}/close", data=fields, follow_redirects=False)
-    assert missing.status_code == 422 and "note: a reason is required" in missing.text
+    assert missing.status_code == 422 and "Not closed. Note: a reason is required" in missing.text
     assert '<option value="crime_theft" selected>' in missing.text  # what was chosen is kept
     asked = client.post(
         f"/incidents/{reference}/close", data=fields | {"note": "advised"}, follow_redirects=False
@@ -148,3 +148,41 @@ def test_closing_on_the_page_asks_for_everything_then_confirms(
         "crime_theft",
         "advised",
     )
+
+
+def test_a_refused_close_names_the_field_in_words_beside_it(
+    client: TestClient, people: People, container: Container
+) -> None:
+    supervisor = people(Role.SUPERVISOR)
+    log_in(client, supervisor.username)
+    token = csrf_in(client.get("/calls/new").text)
+    reference = client.post("/api/v1/incidents", json=DA_CALL, headers={"X-CSRF-Token": token}).json()[
+        "reference"
+    ]
+    assert 'id="close-form"' in client.get(f"/incidents/{reference}").text  # a supervisor may close
+    before = snapshot(container, reference)
+    fields = CLOSE | {"dash_exemption": "", "csrf_token": token}
+    refused = client.post(f"/incidents/{reference}/close", data=fields, follow_redirects=False)
+    assert refused.status_code == 422
+    assert "Not closed. If no DASH was completed, why not: " in refused.text
+    assert "dash exemption" not in refused.text and "dash_exemption:" not in refused.text
+    field = refused.text.split('id="dash_exemption"', 1)[1].split(">", 1)[0]
+    assert 'aria-invalid="true"' in field and 'aria-describedby="dash_exemption-error"' in field
+    assert 'id="dash_exemption-error"' in refused.text
+    assert snapshot(container, reference) == before
+
+
+def test_the_contact_card_reads_well_when_the_caller_gave_only_a_number_and_a_postcode(
+    client: TestClient, people: People
+) -> None:
+    log_in(client, people(Role.CALL_HANDLER).username)
+    token = csrf_in(client.get("/calls/new").text)
+    call = THEFT_CALL | {"caller_phone": "07700 900123", "postcode": "TH4 7QX"}
+    reference = client.post("/api/v1/incidents", json=call, headers={"X-CSRF-Token": token}).json()[
+        "reference"
+    ]
+    page = client.get(f"/incidents/{reference}").text
+    assert re.search(r'id="contact-location">TH4 7QX</dd>', page)  # not "not given TH4 7QX"
+    assert re.search(r'id="contact-caller">name not given, 07700 ?900123</dd>', page)
+    bare = client.post("/api/v1/incidents", json=THEFT_CALL, headers={"X-CSRF-Token": token}).json()
+    assert 'id="contact-location">not given</dd>' in client.get(f"/incidents/{bare['reference']}").text

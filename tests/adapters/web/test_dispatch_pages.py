@@ -372,6 +372,9 @@ def test_roles_that_may_not_dispatch_see_the_board_but_cannot_act(
     board = analyst.get("/board")
     assert board.status_code == 200 and "Make TH-A1 unavailable" not in board.text
     assert analyst.get(page).status_code == 403
+    assert reference in board.text and f'href="{page}"' not in board.text  # no link that only refuses
+    queue = analyst.get("/queue").text
+    assert reference in queue and f'href="/incidents/{reference}"' not in queue
     token = csrf_in(board.text)
     moved = analyst.post("/board/units/TH-A1/status", data={"csrf_token": token, "status": "unavailable"})
     assert moved.status_code == 403
@@ -392,3 +395,13 @@ def test_the_incident_page_leaves_dispatching_to_the_board(
     assert graded.status_code == 422 and "grade the incident through its assessment" in graded.text
     refused = post(client, f"/incidents/{reference}/status", f"/incidents/{reference}", status="dispatched")
     assert refused.status_code == 422 and "use the dispatch board" in refused.text
+
+
+def test_a_call_graded_by_its_full_assessment_shows_no_empty_initial_grade_card(
+    client: TestClient, container: Container, dispatcher: Actor
+) -> None:
+    reference = open_call(container, dispatcher, "crime_theft")
+    assert 'id="initial-grade"' in client.get(f"/board/incidents/{reference}").text  # quick grade offered
+    grade(container, dispatcher, reference)
+    page = client.get(f"/board/incidents/{reference}").text
+    assert 'id="initial-grade"' not in page  # nothing to offer and nothing given: no blank card

@@ -142,7 +142,7 @@ def test_the_follow_up_form_keeps_what_was_typed_when_refused_then_records_it(
     assert missing.status_code == 422
     assert 'id="agency-error"' in missing.text and "gave the number" in missing.text
     done = post(client, page, page, outcome="referred", agency="Victim Support", note="")
-    assert done.status_code == 303
+    assert done.status_code == 303 and done.headers["location"] == page  # back to what was recorded
     assert "Referred to another agency (Victim Support)" in client.get(page).text
 
 

@@ -162,3 +162,18 @@ def test_a_late_full_assessment_shows_on_the_supervisors_live_view(
     assert "Full assessment late after an initial grade" in live.text
     page = client.get(f"/incidents/{reference}")
     assert "full assessment late after the initial grade: supervisor told" in page.text
+
+
+def test_the_incident_page_shows_the_initial_grade_beside_the_account(
+    client: TestClient, people: People
+) -> None:
+    log_in(client, people(Role.CALL_HANDLER).username)
+    headers = {"X-CSRF-Token": csrf_in(client.get("/calls/new").text)}
+    reference = opened(client, headers)
+    assert 'id="incident-initial-grade"' not in client.get(f"/incidents/{reference}").text
+    body = {"grade": "emergency", "reason": REASON}
+    assert client.post(f"/api/v1/incidents/{reference}/initial-grade", json=body, headers=headers).is_success
+    page = client.get(f"/incidents/{reference}").text
+    shown = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.split('id="incident-initial-grade">', 1)[1]))
+    assert shown.startswith(" Initial grade: Emergency given by ")
+    assert f"“{REASON}”" in shown and "Full assessment due by" in shown

@@ -155,6 +155,7 @@ def test_the_queue_groups_items_by_kind_oldest_first(
     assert section.index(first) < section.index(second)
     assert re.search(r'id="queue-count-downgrade">2<', page)
     assert re.search(r'id="queue-count-sample">0<', page)
+    assert f"queued by {handler.username}" in section
 
 
 # ---- deciding a downgrade ------------------------------------------------------------------
@@ -228,6 +229,8 @@ def test_a_refused_review_names_the_field_and_keeps_what_was_typed(
     assert error_of(refused.text, f"review-{field}")
     assert 'value="asked about the children"' in refused.text
     assert container.supervision.feedback(handler) == []
+    heading = refused.text.split('id="review-heading">', 1)[1].split("</h2>", 1)[0]
+    assert heading.startswith("Review <") and "(form version " in heading  # not "Review (review-form-1)"
 
 
 def test_a_review_of_an_incident_not_in_the_queue_is_refused(
@@ -301,6 +304,9 @@ def test_the_sample_form_names_a_bad_month_and_lists_the_picks(
     assert drawn.status_code == 200
     assert "picked from 1 calls" in drawn.text and reference in drawn.text
     assert re.search(r'id="queue-count-sample">1<', drawn.text)
+    sample = drawn.text.split('id="queue-sample"', 1)[1].split("</section>", 1)[0]
+    assert "drawn at random: the minimum per handler" in sample  # in words, not handler_min
+    assert "handler min" not in sample and "handler_min" not in sample
 
 
 # ---- compliance ----------------------------------------------------------------------------

@@ -133,6 +133,7 @@ def test_an_incident_through_its_whole_life_reads_in_plain_words_on_every_page(
         assert "None" not in words_shown or other.endswith("/assess"), other
         assert not re.search(r"\b[a-z]+\.[a-z]+(_[a-z]+)+\b", words_shown), other  # a rule code
     assert "TH-A2: en route → at scene" in text
+    assert "by worker" not in text and "automatically" in text  # the deadline worker, in words
     assert "grade: Scheduled → Emergency" in text
     assert "status: closed → open" in text and "closing category: Domestic incident → not set" in text
     assert "grade: Emergency (unchanged); status: graded (unchanged)" in text

@@ -57,4 +57,4 @@ async def complete(request: Request, follow_up_id: FollowUpId, caller: PageCalle
     except Exception as error:  # noqa: BLE001 - refused() re-raises anything not a refusal
         status, errors = refused(error, FIELDS)
         return await run_in_threadpool(_page, request, caller, follow_up_id, status, form, errors)
-    return RedirectResponse("/board", status_code=303)
+    return RedirectResponse(f"/follow-ups/{follow_up_id}", status_code=303)  # shows what was recorded

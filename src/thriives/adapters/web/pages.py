@@ -289,6 +289,7 @@ def _incident(
         incident=incident,
         timeline=timeline,
         blockers=container.incidents.closing_blockers(caller.actor, incident),
+        initial_grade=container.initial_grades.record_of(incident["id"]),
         close_form=close_form or {},
         errors=errors or {},
     )
