@@ -58,9 +58,12 @@ def upgrade() -> None:
     with op.batch_alter_table("incidents", schema=None) as batch_op:
         batch_op.create_index("ix_incidents_received_at", ["received_at"], unique=False)
         batch_op.create_index("ix_incidents_postcode", ["postcode"], unique=False)
+    # As with the audit log, the database itself refuses to alter or remove a log entry.
     if op.get_bind().dialect.name == "postgresql":
-        # As with the audit log, the database itself refuses to alter or remove a log entry.
         op.execute(LOG_APPEND_ONLY)
+    else:
+        for statement in LOG_APPEND_ONLY_SQLITE:
+            op.execute(statement)
 
 
 LOG_APPEND_ONLY = """
@@ -73,12 +76,20 @@ $$;
 CREATE TRIGGER incident_log_no_update_delete BEFORE UPDATE OR DELETE ON incident_log
     FOR EACH ROW EXECUTE FUNCTION incident_log_refuse_change();
 """
+LOG_APPEND_ONLY_SQLITE = [
+    f"""CREATE TRIGGER incident_log_no_{operation.lower()} BEFORE {operation} ON incident_log
+    BEGIN SELECT RAISE(ABORT, 'incident_log is append-only: {operation} refused'); END"""
+    for operation in ("UPDATE", "DELETE")
+]
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS incident_log_no_update_delete ON incident_log")
         op.execute("DROP FUNCTION IF EXISTS incident_log_refuse_change()")
+    else:
+        op.execute("DROP TRIGGER IF EXISTS incident_log_no_update")
+        op.execute("DROP TRIGGER IF EXISTS incident_log_no_delete")
     with op.batch_alter_table("incidents", schema=None) as batch_op:
         batch_op.drop_index("ix_incidents_postcode")
         batch_op.drop_index("ix_incidents_received_at")
