@@ -12,8 +12,8 @@ short run). For each store, on a fresh database with a small force (one station,
    reason, Enter; the dispatcher opens the incident from the board, Tab, Enter. The full
    path: every THRIIVES factor rated with its rationale and the advice recorded, by Tab,
    arrow keys, Space and typing, then Ctrl+Enter; then the same three dispatcher actions.
-2. The same HTTP requests from 32 concurrent simulated handlers (httpx, async, API tokens):
-   open the call, grade it (quick grade, or the full assessment), read the recommendations,
+2. The same HTTP requests from 32 concurrent simulated handlers (one keep-alive connection
+   each, bench/lean_http.py; API tokens): open the call, grade it (quick grade, or the full assessment), read the recommendations,
    assign. Each assigned unit is then taken away again (not measured) so the force never
    runs dry. p99 latency per action; the ceiling in the same run is a bare ``GET /healthz``
    at the same concurrency.
@@ -36,13 +36,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 from playwright.sync_api import Page, Request, sync_playwright
 from sqlalchemy import insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_stores import STORES, Store, free_port  # noqa: E402
 from harness import serving  # noqa: E402
+from lean_http import Connection  # noqa: E402
 
 from thriives.adapters.db.migrate import upgrade  # noqa: E402
 from thriives.adapters.db.tables import districts, stations, units  # noqa: E402
@@ -270,7 +270,7 @@ def _assessment_body(policy_factors: list[str], advice: list[str]) -> dict[str, 
 async def _worker(
     n: int,
     path: str,
-    client: httpx.AsyncClient,
+    client: Connection,
     tokens: dict[str, str],
     window: tuple[float, float],
     timings: dict[str, list[float]],
@@ -290,7 +290,7 @@ async def _worker(
         start = time.perf_counter()
         try:
             response = await client.request(method, url, **kw)
-        except httpx.TransportError as error:
+        except (OSError, asyncio.IncompleteReadError) as error:
             errors.append(f"{name}: {type(error).__name__} {error}")
             return None
         if time.monotonic() >= measure_from:  # after the warm-up
@@ -335,9 +335,7 @@ async def _worker(
             await client.post(f"/api/v1/units/{pick}/take-away", json={"reason": "bench"}, headers=dh)
 
 
-async def _ceiling(
-    client: httpx.AsyncClient, window: tuple[float, float], timings: dict[str, list[float]]
-) -> None:
+async def _ceiling(client: Connection, window: tuple[float, float], timings: dict[str, list[float]]) -> None:
     measure_from, until = window
     while time.monotonic() < until:
         start = time.perf_counter()
@@ -352,30 +350,33 @@ def p99(values: list[float]) -> float:
 
 
 async def load(base: str, tokens: dict[str, str], seconds: float, body: dict[str, Any]) -> dict[str, Any]:
-    """One client (connection pool) for all 32 simulated handlers, made before any timing;
-    each run has a warm-up of a fifth of its time (at least 1 s) that is not measured."""
+    """One keep-alive connection per simulated handler (bench/lean_http.py: httpx's async
+    client cost more CPU than the server it measured), opened before any timing; each run
+    has a warm-up of a fifth of its time (at least 1 s) that is not measured."""
     out: dict[str, Any] = {}
-    # Idle connections are dropped before uvicorn's 5 s keep-alive timeout would close them.
-    limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS, keepalive_expiry=3.0)
-    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+    clients = [Connection(base) for _ in range(CLIENTS)]
 
-        def window(length: float) -> tuple[float, float]:
-            now = time.monotonic()
-            warmup = max(1.0, length / 5)
-            return now + warmup, now + warmup + length
+    def window(length: float) -> tuple[float, float]:
+        now = time.monotonic()
+        warmup = max(1.0, length / 5)
+        return now + warmup, now + warmup + length
 
+    try:
         timings: dict[str, list[float]] = {}
         ceiling = window(max(2.0, seconds / 4))
-        await asyncio.gather(*(_ceiling(client, ceiling, timings) for _ in range(CLIENTS)))
+        await asyncio.gather(*(_ceiling(client, ceiling, timings) for client in clients))
         out["ceiling"] = timings
         for path in ("quick", "full"):
             timings, errors = {}, []
             run = window(seconds)
             await asyncio.gather(
-                *(_worker(n, path, client, tokens, run, timings, errors, body) for n in range(CLIENTS))
+                *(_worker(n, path, clients[n], tokens, run, timings, errors, body) for n in range(CLIENTS))
             )
             out[path] = timings
             out[f"{path}_errors"] = errors
+    finally:
+        for client in clients:
+            await client.close()
     return out
 
 
