@@ -14,8 +14,8 @@ short run). For each store, on a fresh database with a small force (one station,
    arrow keys, Space and typing, then Ctrl+Enter; then the same three dispatcher actions.
 2. The same HTTP requests from 32 concurrent simulated handlers (one keep-alive connection
    each, bench/lean_http.py; API tokens): open the call, grade it (quick grade, or the full
-   assessment), read the recommendations, assign. Each assigned unit is then taken away again (not measured) so the force never
-   runs dry. p99 latency per action; the ceiling in the same run is a bare ``GET /healthz``
+   assessment), read the recommendations, assign. Each assigned unit is then taken away
+   again (not measured) so the force never runs dry. p99 latency per action; the ceiling in the same run is a bare ``GET /healthz``
    at the same concurrency.
 
 Goals (PASS/FAIL, exit 1 on FAIL): the quick path takes at most 6 keyboard actions, and
