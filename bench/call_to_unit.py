@@ -15,8 +15,8 @@ short run). For each store, on a fresh database with a small force (one station,
 2. The same HTTP requests from 32 concurrent simulated handlers (one keep-alive connection
    each, bench/lean_http.py; API tokens): open the call, grade it (quick grade, or the full
    assessment), read the recommendations, assign. Each assigned unit is then taken away
-   again (not measured) so the force never runs dry. p99 latency per action; the ceiling in the same run is a bare ``GET /healthz``
-   at the same concurrency.
+   again (not measured) so the force never runs dry. p99 latency per action; the ceiling
+   in the same run is a bare ``GET /healthz`` at the same concurrency.
 
 Goals (PASS/FAIL, exit 1 on FAIL): the quick path takes at most 6 keyboard actions, and
 each of its actions has a p99 of at most 300 ms at 32 concurrent handlers on each store.
