@@ -98,7 +98,7 @@ class DispatchService:
             failed = uow.dispatch.failed_deadlines()
             follow_ups = uow.follow_ups.open()
             # The caller's words are read only for the risk cues of calls not yet graded.
-            accounts = uow.follow_ups.accounts([row["id"] for row in live if row["grade"] is None])
+            accounts = uow.incidents.accounts([row["id"] for row in live if row["grade"] is None])
         grades = [g.code for g in self.assessment.grades]
         by_reference: dict[str, dict[str, Any]] = {}
         items = []

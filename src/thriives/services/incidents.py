@@ -212,7 +212,7 @@ class IncidentService:
         if not 0 <= offset <= MAX_OFFSET:
             raise DomainError(f"must be from 0 to {MAX_OFFSET}", "offset")
         with self._uow() as uow:
-            return uow.follow_ups.live_page([s.value for s in LIVE_STATUSES], limit, offset)
+            return uow.incidents.live_page([s.value for s in LIVE_STATUSES], limit, offset)
 
     def change_status(
         self, actor: Actor, reference: str, target: Status, reason: str | None, now: datetime

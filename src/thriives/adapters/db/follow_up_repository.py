@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from thriives.adapters.db.dispatch_tables import follow_ups
 from thriives.adapters.db.tables import incidents
@@ -68,43 +68,6 @@ class FollowUpRepository:
             .values(**changes)
         )
         return bool(self._c.execute(query).rowcount == 1)
-
-    # ---- keeping every call in sight ---------------------------------------------------------
-
-    def accounts(self, incident_ids: list[str]) -> dict[str, str]:
-        """The caller's words of these incidents, read only to find their risk cues."""
-        if not incident_ids:
-            return {}
-        query = select(incidents.c.id, incidents.c.account).where(incidents.c.id.in_(incident_ids))
-        return {row.id: row.account or "" for row in self._c.execute(query)}
-
-    def live_page(self, statuses: list[str], limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
-        """One page of live incidents, oldest first (then by reference, so pages never
-        overlap), and how many there are in all."""
-        total = int(
-            self._c.execute(
-                select(func.count()).select_from(incidents).where(incidents.c.status.in_(statuses))
-            ).scalar_one()
-        )
-        query = (
-            select(
-                incidents.c.id,
-                incidents.c.reference,
-                incidents.c.status,
-                incidents.c.channel,
-                incidents.c.received_at,
-                incidents.c.opening_category,
-                incidents.c.qualifiers,
-                incidents.c.location_text,
-                incidents.c.postcode,
-                incidents.c.grade,
-            )
-            .where(incidents.c.status.in_(statuses))
-            .order_by(incidents.c.received_at, incidents.c.reference)
-            .limit(limit)
-            .offset(offset)
-        )
-        return [dict(r._mapping) for r in self._c.execute(query)], total
 
     def escalated(self, follow_up_id: int, count: int, at: datetime) -> None:
         self.update(follow_up_id, "open", {"escalations": count, "last_escalated_at": at})

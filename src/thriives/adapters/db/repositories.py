@@ -61,6 +61,21 @@ class ReferenceCounter:
         return int(self._connection.execute(statement, {"day": day}).scalar_one())
 
 
+# What the live queue shows of an incident (no caller details: reading it is no consultation).
+LIVE_COLUMNS = (
+    incidents.c.id,
+    incidents.c.reference,
+    incidents.c.status,
+    incidents.c.channel,
+    incidents.c.received_at,
+    incidents.c.opening_category,
+    incidents.c.qualifiers,
+    incidents.c.location_text,
+    incidents.c.postcode,
+    incidents.c.grade,
+)
+
+
 class IncidentRepository:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
@@ -95,23 +110,36 @@ class IncidentRepository:
 
     def live(self, statuses: list[str], limit: int) -> list[dict[str, Any]]:
         rows = self._connection.execute(
-            select(
-                incidents.c.id,
-                incidents.c.reference,
-                incidents.c.status,
-                incidents.c.channel,
-                incidents.c.received_at,
-                incidents.c.opening_category,
-                incidents.c.qualifiers,
-                incidents.c.location_text,
-                incidents.c.postcode,
-                incidents.c.grade,
-            )
+            select(*LIVE_COLUMNS)
             .where(incidents.c.status.in_(statuses))
             .order_by(incidents.c.received_at)
             .limit(limit)
         ).all()
         return [dict(row._mapping) for row in rows]
+
+    def accounts(self, incident_ids: list[str]) -> dict[str, str]:
+        """The caller's words of these incidents, read only to find their risk cues."""
+        if not incident_ids:
+            return {}
+        query = select(incidents.c.id, incidents.c.account).where(incidents.c.id.in_(incident_ids))
+        return {row.id: row.account or "" for row in self._connection.execute(query)}
+
+    def live_page(self, statuses: list[str], limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+        """One page of live incidents, oldest first (then by reference, so pages never
+        overlap), and how many there are in all."""
+        total = int(
+            self._connection.execute(
+                select(func.count()).select_from(incidents).where(incidents.c.status.in_(statuses))
+            ).scalar_one()
+        )
+        query = (
+            select(*LIVE_COLUMNS)
+            .where(incidents.c.status.in_(statuses))
+            .order_by(incidents.c.received_at, incidents.c.reference)
+            .limit(limit)
+            .offset(offset)
+        )
+        return [dict(r._mapping) for r in self._connection.execute(query)], total
 
     def count(self) -> int:
         return int(self._connection.execute(select(func.count()).select_from(incidents)).scalar_one())
