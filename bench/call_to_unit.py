@@ -15,12 +15,21 @@ short run). For each store, on a fresh database with a small force (one station,
 2. The same HTTP requests from 32 concurrent simulated handlers (one keep-alive connection
    each, bench/lean_http.py; API tokens): open the call, grade it (quick grade, or the full
    assessment), read the recommendations, assign. Each assigned unit is then taken away
-   again (not measured) so the force never runs dry. p99 latency per action; the ceiling
-   in the same run is a bare ``GET /healthz`` at the same concurrency.
+   again (not measured) so the force never runs dry. Twice:
+   - at a handler's pace (the goal): each handler pauses before each action for a random
+     0.5 to 1.5 s (1 s on average; faster than any person: the reason alone is a sentence
+     to type). Staggered starts, so the 32 do not move in step.
+   - flat out (the saturation figure, reported, not a goal): no pause at all, a closed loop.
+     The server is then never idle, so each action's latency is mostly its place in the
+     queue; the figure shows how much a single server can take: paths per second, and per
+     hour.
+   p99 latency per action; the ceiling in the same run is a bare ``GET /healthz`` at the
+   same concurrency, flat out.
 
 Goals (PASS/FAIL, exit 1 on FAIL): the quick path takes at most 6 keyboard actions, and
-each of its actions has a p99 of at most 300 ms at 32 concurrent handlers on each store.
-The full-assessment path is reported beside it for comparison.
+each of its actions has a p99 of at most 300 ms at 32 concurrent handlers at a handler's
+pace on each store. The full-assessment path, and both paths flat out, are reported beside
+it.
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import statistics
 import sys
 import time
@@ -56,6 +66,7 @@ STATION = (52.30, -1.50)
 MAX_ACTIONS = 6
 MAX_P99_MS = 300.0
 CLIENTS = 32
+PAUSE_S = (0.5, 1.5)  # a handler's pause before each action, at a handler's pace
 UNITS = 200
 BROWSER_UNITS = 4
 CALL = {
@@ -276,9 +287,13 @@ async def _worker(
     timings: dict[str, list[float]],
     errors: list[str],
     body: dict[str, Any],
+    paced: bool,
+    paths: list[float],
 ) -> None:
-    """One simulated handler (and dispatcher), in a closed loop. Worker ``n`` sends only
-    the units whose number is ``n`` modulo the clients, so two never race for one unit."""
+    """One simulated handler (and dispatcher), in a closed loop: at a handler's pace (a
+    pause before each action) or flat out. Worker ``n`` sends only the units whose number
+    is ``n`` modulo the clients, so two never race for one unit. Each path completed in the
+    measured window adds its end time to ``paths``."""
     hh = {"Authorization": f"Bearer {tokens['handler']}"}
     dh = {"Authorization": f"Bearer {tokens['dispatcher']}"}
     measure_from, until = window
@@ -287,6 +302,8 @@ async def _worker(
     turn = 0
 
     async def timed(name: str, method: str, url: str, **kw: Any) -> Any:
+        if paced:
+            await asyncio.sleep(random.uniform(*PAUSE_S))
         start = time.perf_counter()
         try:
             response = await client.request(method, url, **kw)
@@ -300,6 +317,8 @@ async def _worker(
             return None
         return response.json()
 
+    if paced:  # staggered starts: the 32 do not move in step
+        await asyncio.sleep(random.uniform(0, PAUSE_S[1]))
     while time.monotonic() < until:
         opened = await timed("open the call", "POST", "/api/v1/incidents", json=CALL, headers=hh)
         if opened is None:
@@ -333,6 +352,8 @@ async def _worker(
         )
         if assigned is not None:  # free the unit again (not measured)
             await client.post(f"/api/v1/units/{pick}/take-away", json={"reason": "bench"}, headers=dh)
+            if time.monotonic() >= measure_from:
+                paths.append(time.monotonic())
 
 
 async def _ceiling(client: Connection, window: tuple[float, float], timings: dict[str, list[float]]) -> None:
@@ -366,14 +387,22 @@ async def load(base: str, tokens: dict[str, str], seconds: float, body: dict[str
         ceiling = window(max(2.0, seconds / 4))
         await asyncio.gather(*(_ceiling(client, ceiling, timings) for client in clients))
         out["ceiling"] = timings
-        for path in ("quick", "full"):
-            timings, errors = {}, []
-            run = window(seconds)
-            await asyncio.gather(
-                *(_worker(n, path, clients[n], tokens, run, timings, errors, body) for n in range(CLIENTS))
-            )
-            out[path] = timings
-            out[f"{path}_errors"] = errors
+        for mode in ("paced", "flat"):
+            for path in ("quick", "full"):
+                timings, errors, paths = {}, [], []
+                paced = mode == "paced"
+                # At a handler's pace a path takes seconds: a longer window, so each handler
+                # completes several in it.
+                run = window(seconds * 2 if mode == "paced" else seconds)
+                await asyncio.gather(
+                    *(
+                        _worker(n, path, clients[n], tokens, run, timings, errors, body, paced, paths)
+                        for n in range(CLIENTS)
+                    )
+                )
+                out[f"{mode} {path}"] = timings
+                out[f"{mode} {path} errors"] = errors
+                out[f"{mode} {path} paths/s"] = len(paths) / (run[1] - run[0])
     finally:
         for client in clients:
             await client.close()
@@ -389,23 +418,36 @@ def report(store: str, browser: dict[str, Any], loaded: dict[str, Any]) -> bool:
             f"{path:5} path in the browser: {b['keyboard_actions']} keyboard actions, "
             f"{b['server_ms']} ms of server time, {b['seconds']} s from call opened to unit assigned"
         )
-    print(f"{'action at 32 concurrent handlers':40} {'n':>6} {'p50 ms':>8} {'p99 ms':>8}")
+    print(f"{'action at 32 concurrent handlers':44} {'n':>6} {'p50 ms':>8} {'p99 ms':>8}")
     for name, values in loaded["ceiling"].items():
-        print(f"{name:40} {len(values):6} {statistics.median(values):8.1f} {p99(values):8.1f}")
-    for path in ("quick", "full"):
-        for name, values in loaded[path].items():
-            print(
-                f"{path + ': ' + name:40} {len(values):6} {statistics.median(values):8.1f} {p99(values):8.1f}"
-            )
-        errors = loaded[f"{path}_errors"]
-        if errors:
-            print(f"{path}: {len(errors)} errors, e.g. {errors[0]}")
+        print(f"{name:44} {len(values):6} {statistics.median(values):8.1f} {p99(values):8.1f}")
+    for mode in ("paced", "flat"):
+        print(
+            "at a handler's pace (0.5-1.5 s before each action): the goal"
+            if mode == "paced"
+            else "flat out (no pause; saturation, not a goal):"
+        )
+        for path in ("quick", "full"):
+            run = f"{mode} {path}"
+            for name, values in loaded[run].items():
+                print(
+                    f"  {path + ': ' + name:42} {len(values):6} "
+                    f"{statistics.median(values):8.1f} {p99(values):8.1f}"
+                )
+            rate = loaded[f"{run} paths/s"]
+            print(f"  {path + ': paths completed':42} {rate:6.1f} a second, {rate * 3600:,.0f} an hour")
+            errors = loaded[f"{run} errors"]
+            if errors:
+                print(f"  {path}: {len(errors)} errors, e.g. {errors[0]}")
     checks = [
         (f"quick path keyboard actions <= {MAX_ACTIONS}", browser["quick"]["keyboard_actions"] <= MAX_ACTIONS)
     ]
-    for name, values in loaded["quick"].items():
-        checks.append((f"quick: {name} p99 <= {MAX_P99_MS:.0f} ms", p99(values) <= MAX_P99_MS))
-    checks.append(("quick path without errors", not loaded["quick_errors"]))
+    for name, values in loaded["paced quick"].items():
+        checks.append(
+            (f"quick: {name} p99 <= {MAX_P99_MS:.0f} ms at a handler's pace", p99(values) <= MAX_P99_MS)
+        )
+    errors_seen = loaded["paced quick errors"] + loaded["flat quick errors"]
+    checks.append(("quick path without errors", not errors_seen))
     for name, passed in checks:
         print(f"{'PASS' if passed else 'FAIL'}  {store}: {name}")
         ok = ok and passed

@@ -283,55 +283,74 @@ def recommend(
     """
     speed = policy.speed_kmh[area]
     max_age = timedelta(minutes=policy.position_max_age_minutes)
-    ranked: list[tuple[tuple[int, int, bool, float, str], Recommendation]] = []
+    # Rank every able unit on numbers alone; put into words only the few shown.
+    ranked: list[tuple[tuple[int, int, bool, float, str], UnitView, float | None, tuple[str, ...]]] = []
     for unit in units:
         if unit.status is not UnitStatus.AVAILABLE:
             continue
         if any(skill not in unit.skills for skill in required):
             continue
-        has = tuple(s for s in (*required, *wanted) if s in unit.skills)
         lacks = tuple(s for s in wanted if s not in unit.skills)
-        start, measured_from, from_words = origin(unit, now, max_age)
+        start = origin(unit, now, max_age)[0]
         distance = distance_km(start, where) if start and where else None
         minutes = distance / speed * 60 if distance is not None else None
-        reasons = []
-        if required:
-            reasons.append(f"has the required {', '.join(skill_words(policy, required))}")
-        if wanted:
-            if lacks:
-                reasons.append(f"lacks {', '.join(skill_words(policy, lacks))}")
-            else:
-                reasons.append(f"has {', '.join(skill_words(policy, wanted))}")
-        if distance is None:
-            reasons.append("distance unknown (no location)" if where is None else from_words)
-        else:
-            reasons.append(f"{distance:.1f} km, about {minutes:.0f} min {from_words}")
-        spare = unit.unit_type in policy.specialist_types and not has
-        if spare:
-            reasons.append(
-                f"{type_words(policy, unit.unit_type)} unit: kept free if a general one is as near"
-            )
-        band = int(minutes // BAND_MINUTES) if minutes is not None else 1_000_000
-        ranked.append(
-            (
-                (band, len(lacks), spare, distance if distance is not None else math.inf, unit.call_sign),
-                Recommendation(
-                    unit.call_sign,
-                    distance,
-                    minutes,
-                    has,
-                    lacks,
-                    tuple(reasons),
-                    unit.unit_type,
-                    type_words(policy, unit.unit_type),
-                    skill_words(policy, sorted(unit.skills)),
-                    measured_from,
-                    unit.last_at if measured_from == "last_position" else None,
-                ),
-            )
+        spare = unit.unit_type in policy.specialist_types and not any(
+            s in unit.skills for s in (*required, *wanted)
         )
-    ranked.sort(key=lambda pair: pair[0])
-    return [r for _, r in ranked[: policy.recommend]]
+        band = int(minutes // BAND_MINUTES) if minutes is not None else 1_000_000
+        key = (band, len(lacks), spare, distance if distance is not None else math.inf, unit.call_sign)
+        ranked.append((key, unit, distance, lacks))
+    ranked.sort(key=lambda entry: entry[0])
+    return [
+        _worded(unit, distance, lacks, key[2], where, speed, required, wanted, policy, now, max_age)
+        for key, unit, distance, lacks in ranked[: policy.recommend]
+    ]
+
+
+def _worded(
+    unit: UnitView,
+    distance: float | None,
+    lacks: tuple[str, ...],
+    spare: bool,
+    where: Position | None,
+    speed: float,
+    required: Sequence[str],
+    wanted: Sequence[str],
+    policy: DispatchPolicy,
+    now: datetime | None,
+    max_age: timedelta,
+) -> Recommendation:
+    """One ranked unit as the dispatcher reads it: what it has, how far, and why."""
+    has = tuple(s for s in (*required, *wanted) if s in unit.skills)
+    _start, measured_from, from_words = origin(unit, now, max_age)
+    minutes = distance / speed * 60 if distance is not None else None
+    reasons = []
+    if required:
+        reasons.append(f"has the required {', '.join(skill_words(policy, required))}")
+    if wanted:
+        if lacks:
+            reasons.append(f"lacks {', '.join(skill_words(policy, lacks))}")
+        else:
+            reasons.append(f"has {', '.join(skill_words(policy, wanted))}")
+    if distance is None:
+        reasons.append("distance unknown (no location)" if where is None else from_words)
+    else:
+        reasons.append(f"{distance:.1f} km, about {minutes:.0f} min {from_words}")
+    if spare:
+        reasons.append(f"{type_words(policy, unit.unit_type)} unit: kept free if a general one is as near")
+    return Recommendation(
+        unit.call_sign,
+        distance,
+        minutes,
+        has,
+        lacks,
+        tuple(reasons),
+        unit.unit_type,
+        type_words(policy, unit.unit_type),
+        skill_words(policy, sorted(unit.skills)),
+        measured_from,
+        unit.last_at if measured_from == "last_position" else None,
+    )
 
 
 def nearest_area(where: Position, stations: Iterable[tuple[Position, str]]) -> str | None:

@@ -245,7 +245,7 @@ class DispatchService:
             why = (*why, "backup")
         area, area_why = self.clocks.area(uow, incident)
         where = self.clocks.position(uow, incident)
-        units = [unit_view(u) for u in uow.dispatch.units()]
+        units = [unit_view(u) for u in uow.dispatch.available_units()]
         found = recommend(units, where, area, required, wanted, self.policy, now)
         needs = {
             "required": list(required),

@@ -15,6 +15,7 @@ from thriives.adapters.db.dispatch_tables import (
     reassessments,
 )
 from thriives.adapters.db.tables import districts, incidents, stations, units
+from thriives.domain.dispatch import UnitStatus
 from thriives.domain.errors import NotFound
 
 
@@ -35,6 +36,22 @@ class DispatchRepository:
             .join(stations, stations.c.code == units.c.station_code)
             .order_by(units.c.call_sign)
         )
+        return _rows(self._c.execute(query))
+
+    def available_units(self) -> list[dict[str, Any]]:
+        """Units free to be sent, with only what ranking them needs (the recommendations'
+        read: a force's every unit on each look, so kept lean)."""
+        query = select(
+            units.c.call_sign,
+            units.c.unit_type,
+            units.c.skills,
+            units.c.status,
+            units.c.latitude,
+            units.c.longitude,
+            units.c.last_latitude,
+            units.c.last_longitude,
+            units.c.position_at,
+        ).where(units.c.status == UnitStatus.AVAILABLE.value)
         return _rows(self._c.execute(query))
 
     def unit(self, call_sign: str, for_update: bool = False) -> dict[str, Any]:
