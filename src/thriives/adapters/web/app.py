@@ -14,6 +14,7 @@ from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 from thriives.adapters.web import (
+    account_pages,
     api,
     assessment_api,
     assessment_pages,
@@ -118,6 +119,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(live.router)
     app.include_router(links_pages.router)  # before pages: /incidents/search is a page
     app.include_router(pages.router)
+    app.include_router(account_pages.router)
     app.include_router(assessment_pages.router)
     app.include_router(intel_pages.router)
     app.include_router(dispatch_pages.router)

@@ -49,7 +49,7 @@ async def _caller(request: Request) -> Caller | None:
         token = header[7:].strip()
         # A token seen a moment ago is answered in place; only a lookup goes to a thread.
         actor = container.accounts.remembered_token_actor(token) or await run_in_threadpool(
-            container.accounts.token_actor, token
+            container.accounts.token_actor, token, container.clock()
         )
         if actor is None:
             return None
