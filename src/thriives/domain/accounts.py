@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -171,3 +171,9 @@ class Actor:
     username: str
     role: Role
     display_name: str = ""
+
+
+def is_own_call(actor: Actor, created_by: int | None, assessed_by: Iterable[str]) -> bool:
+    """Separation of duties: a call is one's own if one took it (opened the incident) or
+    recorded an assessment on it; nobody reviews or decides on their own call."""
+    return created_by == actor.user_id or actor.username in set(assessed_by)

@@ -105,6 +105,7 @@ def _user(
         errors=errors or {},
         temporary=temporary,
         form=form or {},
+        csrf=caller.csrf_token,
     )
 
 
