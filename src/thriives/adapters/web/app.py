@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -38,6 +38,7 @@ from thriives.adapters.web import (
 from thriives.adapters.web.feed import store_feed
 from thriives.adapters.web.identity import LoginRequired
 from thriives.adapters.web.request_log import RequestLog
+from thriives.adapters.web.route_permissions import write_permission
 from thriives.adapters.worker import InProcessWorker
 from thriives.bootstrap import Container, request_logger
 
@@ -67,6 +68,7 @@ def create_app(container: Container) -> FastAPI:
         docs_url=None,  # served below with vendored assets
         redoc_url=None,
         lifespan=lifespan,
+        dependencies=[Depends(write_permission)],  # who may use each write route: one table
     )
     app.state.container = container
     app.state.feed = feed
