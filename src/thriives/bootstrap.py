@@ -20,9 +20,9 @@ from sqlalchemy import Engine
 
 from thriives.adapters.db.engine import make_engine
 from thriives.adapters.db.uow import UnitOfWorkFactory
-from thriives.domain.login_throttle import Backoff
 from thriives.domain.assessment_policy import AssessmentPolicy
 from thriives.domain.categories import CategoryPolicy
+from thriives.domain.login_throttle import Backoff
 from thriives.policy.loading import (
     load_assessment_policy,
     load_category_policy,
@@ -94,12 +94,16 @@ def build(settings: Settings | None = None, clock: Clock = utc_now) -> Container
     accounts = AccountService(
         uow,
         hasher,
-        Backoff(settings.login_free_failures, FIRST_WAIT, timedelta(seconds=settings.login_longest_wait_seconds)),
+        Backoff(
+            settings.login_free_failures, FIRST_WAIT, timedelta(seconds=settings.login_longest_wait_seconds)
+        ),
         timedelta(minutes=settings.session_idle_minutes),
         demo=settings.demo,
         token_cache_seconds=settings.token_cache_seconds,
         source_backoff=Backoff(
-            settings.login_source_free_failures, FIRST_WAIT, timedelta(seconds=settings.login_longest_wait_seconds)
+            settings.login_source_free_failures,
+            FIRST_WAIT,
+            timedelta(seconds=settings.login_longest_wait_seconds),
         ),
         token_lifetime=timedelta(days=settings.token_days),
     )

@@ -91,7 +91,9 @@ def test_ending_sessions_logs_the_user_out_everywhere(container: Container, peop
     assert all(container.accounts.session(s.token, now) is None for s in sessions)
 
 
-def test_a_reset_ends_sessions_and_the_old_password_stops_working(container: Container, people: People) -> None:
+def test_a_reset_ends_sessions_and_the_old_password_stops_working(
+    container: Container, people: People
+) -> None:
     user, admin = people(), people(Role.ADMIN)
     now = container.clock()
     session = container.accounts.log_in(user.username, PASSWORD, now)

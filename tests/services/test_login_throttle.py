@@ -134,7 +134,9 @@ def test_a_reset_password_opens_no_session_until_a_new_one_is_chosen(
     with pytest.raises(PasswordChangeRequired):
         container.accounts.log_in(user.username, temporary, container.clock())
     with pytest.raises(DomainError) as refused:
-        container.accounts.change_password(user.username, temporary, user.username + "-2026!", container.clock())
+        container.accounts.change_password(
+            user.username, temporary, user.username + "-2026!", container.clock()
+        )
     assert refused.value.field == "new_password"
     session = container.accounts.change_password(
         user.username, temporary, "a quiet harbour at dusk", container.clock()
@@ -143,7 +145,11 @@ def test_a_reset_password_opens_no_session_until_a_new_one_is_chosen(
     assert container.accounts.log_in(user.username, "a quiet harbour at dusk", container.clock())
 
 
-def test_changing_a_password_checks_the_current_one_like_a_log_in(container: Container, people: People) -> None:
+def test_changing_a_password_checks_the_current_one_like_a_log_in(
+    container: Container, people: People
+) -> None:
     user, _temporary = reset(container, people)
     with pytest.raises(LoginRefused):
-        container.accounts.change_password(user.username, "not-it-at-all", "a quiet harbour", container.clock())
+        container.accounts.change_password(
+            user.username, "not-it-at-all", "a quiet harbour", container.clock()
+        )

@@ -20,7 +20,9 @@ def test_a_supervisor_who_took_the_call_cannot_review_it_but_a_colleague_can(
     supervisor, colleague = people(Role.SUPERVISOR), people(Role.SUPERVISOR)
     incident = open_call(container, supervisor, clock)  # a domestic call: in the review queue
     with pytest.raises(Forbidden) as refused:
-        container.supervision.review(supervisor, incident["reference"], full_answers(container), "fine", clock())
+        container.supervision.review(
+            supervisor, incident["reference"], full_answers(container), "fine", clock()
+        )
     assert refused.value.field == "reference"
     assert container.supervision.review(
         colleague, incident["reference"], full_answers(container), "fine", clock()
@@ -32,7 +34,9 @@ def test_a_supervisor_who_assessed_a_colleagues_call_cannot_review_it(
 ) -> None:
     handler, supervisor = people(), people(Role.SUPERVISOR)
     incident = open_call(container, handler, clock)
-    container.assessments.assess(supervisor, incident["reference"], submission(container, facts_of(incident)), clock())
+    container.assessments.assess(
+        supervisor, incident["reference"], submission(container, facts_of(incident)), clock()
+    )
     with pytest.raises(Forbidden):
         container.supervision.review(supervisor, incident["reference"], full_answers(container), "", clock())
 
@@ -52,15 +56,23 @@ def test_nobody_decides_on_a_downgrade_of_a_call_they_took(
     with pytest.raises(Forbidden) as refused:
         container.supervision.decide_downgrade(supervisor, downgrade, True, "agreed", clock())
     assert refused.value.field == "item_id"
-    assert container.supervision.decide_downgrade(third, downgrade, True, "agreed", clock())["status"] == "approved"
+    assert (
+        container.supervision.decide_downgrade(third, downgrade, True, "agreed", clock())["status"]
+        == "approved"
+    )
 
 
 def test_public_protection_finds_people_but_cannot_attach_them_to_an_incident(
-    container: Container, people: People, clock: FakeClock, population: dict[str, int]  # noqa: F811
+    container: Container,
+    people: People,
+    clock: FakeClock,
+    population: dict[str, int],  # noqa: F811
 ) -> None:
     handler, protection = people(), people(Role.PUBLIC_PROTECTION)
     incident = open_call(container, handler, clock)
-    found = search(container, protection, incident["reference"], name="John Smith", date_of_birth="1984-03-07")
+    found = search(
+        container, protection, incident["reference"], name="John Smith", date_of_birth="1984-03-07"
+    )
     with pytest.raises(PermissionError):
         container.intel.attach(
             protection, incident["reference"], population["john"], "suspect", clock(), found.search_id

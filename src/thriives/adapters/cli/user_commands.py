@@ -55,14 +55,18 @@ def register(user_app: typer.Typer, container_of: Callable[[], Container]) -> No
         console.print(f"{username} enabled")
 
     @user_app.command("role")
-    def user_role(username: str, role: Role = typer.Argument(..., help="The new role"), reason: str = Reason) -> None:
+    def user_role(
+        username: str, role: Role = typer.Argument(..., help="The new role"), reason: str = Reason
+    ) -> None:
         """Change a user's role; their sessions end so the new role holds at once."""
         run(lambda c, now: c.user_admin.change_role(COMMAND_LINE, username, role.value, reason, now))
         console.print(f"{username} is now {role.value}; sessions ended")
 
     @user_app.command("team")
     def user_team(
-        username: str, team: str = typer.Argument("", help="The watch or team (empty: none)"), reason: str = Reason
+        username: str,
+        team: str = typer.Argument("", help="The watch or team (empty: none)"),
+        reason: str = Reason,
     ) -> None:
         """Change the watch or team a user works in."""
         run(lambda c, now: c.user_admin.change_team(COMMAND_LINE, username, team, reason, now))
@@ -85,7 +89,9 @@ def register(user_app: typer.Typer, container_of: Callable[[], Container]) -> No
 
     @user_app.command("revoke-token")
     def user_revoke_token(
-        username: str, token: str = typer.Argument(..., help="The reference `user tokens` lists"), reason: str = Reason
+        username: str,
+        token: str = typer.Argument(..., help="The reference `user tokens` lists"),
+        reason: str = Reason,
     ) -> None:
         """Revoke one API token now."""
         run(lambda c, now: c.user_admin.revoke_token(COMMAND_LINE, username, token, reason, now))

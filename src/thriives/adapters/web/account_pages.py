@@ -25,8 +25,8 @@ from thriives.adapters.web.pages import (
     render,
 )
 from thriives.domain.accounts import MAX_PASSWORD, MIN_PASSWORD, Actor, Role
-from thriives.services.account_admin import UserAdminService
 from thriives.domain.errors import DomainError
+from thriives.services.account_admin import UserAdminService
 from thriives.services.accounts import LoginRefused
 
 router = APIRouter(include_in_schema=False)
@@ -35,9 +35,7 @@ LIMITS = (MIN_PASSWORD, MAX_PASSWORD)
 
 @router.get("/login/password")
 def password_page(request: Request, username: str = "", next: str = "/") -> HTMLResponse:  # noqa: A002
-    return login_form(
-        request, "password.html", 200, _safe_next(next), None, username[:40], limits=LIMITS
-    )
+    return login_form(request, "password.html", 200, _safe_next(next), None, username[:40], limits=LIMITS)
 
 
 @router.post("/login/password")
@@ -63,7 +61,9 @@ async def change_password(request: Request) -> Response:
             client_address(request),
         )
     except LoginRefused as error:
-        return login_form(request, "password.html", 401, target, error.message, username, error, limits=LIMITS)
+        return login_form(
+            request, "password.html", 401, target, error.message, username, error, limits=LIMITS
+        )
     except DomainError as error:
         errors = {error.field or "new_password": error.message}
         return login_form(request, "password.html", 422, target, None, username, errors=errors, limits=LIMITS)

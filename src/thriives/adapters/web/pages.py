@@ -105,7 +105,11 @@ async def login(request: Request) -> Response:
         return login_page(request, target)  # a fresh form; the old one was stale or forged
     try:
         session = await run_in_threadpool(
-            container.accounts.log_in, username[:40], password[:1000], container.clock(), client_address(request)
+            container.accounts.log_in,
+            username[:40],
+            password[:1000],
+            container.clock(),
+            client_address(request),
         )
     except PasswordChangeRequired as error:
         limits = (MIN_PASSWORD, MAX_PASSWORD)

@@ -49,7 +49,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("key", name=op.f("pk_login_throttles")),
     )
     with op.batch_alter_table("login_throttles", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_login_throttles_last_failure_at"), ["last_failure_at"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_login_throttles_last_failure_at"), ["last_failure_at"], unique=False
+        )
 
 
 def downgrade() -> None:
