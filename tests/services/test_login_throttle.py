@@ -51,6 +51,7 @@ def test_unknown_disabled_throttled_and_wrong_password_answers_are_the_same_and_
         "throttled": lambda: refusal(container, throttled.username, PASSWORD, "10.0.0.3"),
         "wrong password": lambda: refusal(container, wrong.username, "not-the-password", "10.0.0.4"),
         "too long": lambda: refusal(container, wrong.username, "x" * (MAX_PASSWORD + 1), "10.0.0.5"),
+        "a NUL in the name": lambda: refusal(container, wrong.username + "\x00", PASSWORD, "10.0.0.6"),
     }
     answers = {}
     for name, attempt in cases.items():

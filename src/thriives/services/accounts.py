@@ -186,7 +186,8 @@ class AccountService:
     ) -> dict[str, Any]:
         """The user whose name and password these are, or LoginRefused (after one hash check
         whatever the reason, and with the failure counted against the name and the source)."""
-        name = username[:40]
+        # A NUL cannot be stored or looked up on PostgreSQL; no username holds U+FFFD.
+        name = username[:40].replace("\x00", "\ufffd")
         keys = {"account:" + name.lower(): self._backoff}
         if source:
             keys["source:" + source[:100]] = self._source_backoff
