@@ -20,9 +20,9 @@ from sqlalchemy import Engine
 
 from thriives.adapters.db.engine import make_engine
 from thriives.adapters.db.uow import UnitOfWorkFactory
-from thriives.domain.accounts import LockoutPolicy
 from thriives.domain.assessment_policy import AssessmentPolicy
 from thriives.domain.categories import CategoryPolicy
+from thriives.domain.login_throttle import Backoff
 from thriives.policy.loading import (
     load_assessment_policy,
     load_category_policy,
@@ -31,6 +31,7 @@ from thriives.policy.loading import (
     load_link_policy,
     load_supervision_policy,
 )
+from thriives.services.account_admin import UserAdminService
 from thriives.services.accounts import AccountService
 from thriives.services.assessments import AssessmentService
 from thriives.services.clocks import Clocks
@@ -49,6 +50,7 @@ from thriives.services.supervision import SupervisionService
 from thriives.settings import Settings
 
 Clock = Callable[[], datetime]
+FIRST_WAIT = timedelta(seconds=2)  # the first log-in wait past the free failures; it doubles
 
 
 def utc_now() -> datetime:
@@ -76,6 +78,7 @@ class Container:
     follow_ups: FollowUpService
     clock: Clock = field(default=utc_now)
     initial_grades: InitialGradeService = field(init=False)  # set by build()
+    user_admin: UserAdminService = field(init=False)  # set by build()
 
     def close(self) -> None:
         self.engine.dispose()
@@ -91,10 +94,18 @@ def build(settings: Settings | None = None, clock: Clock = utc_now) -> Container
     accounts = AccountService(
         uow,
         hasher,
-        LockoutPolicy(settings.lockout_failures, timedelta(minutes=settings.lockout_minutes)),
+        Backoff(
+            settings.login_free_failures, FIRST_WAIT, timedelta(seconds=settings.login_longest_wait_seconds)
+        ),
         timedelta(minutes=settings.session_idle_minutes),
         demo=settings.demo,
         token_cache_seconds=settings.token_cache_seconds,
+        source_backoff=Backoff(
+            settings.login_source_free_failures,
+            FIRST_WAIT,
+            timedelta(seconds=settings.login_longest_wait_seconds),
+        ),
+        token_lifetime=timedelta(days=settings.token_days),
     )
     supervision_policy = load_supervision_policy(settings.policy_dir, assessment_policy)
     facts = FactsKeeper(supervision_policy, ZoneInfo(settings.force_timezone))
@@ -129,6 +140,9 @@ def build(settings: Settings | None = None, clock: Clock = utc_now) -> Container
         clock,
     )
     container.initial_grades = InitialGradeService(uow, assessments)
+    container.user_admin = UserAdminService(
+        uow, hasher, accounts, timedelta(minutes=settings.session_idle_minutes)
+    )
     return container
 
 

@@ -23,8 +23,16 @@ class Settings(BaseSettings):
     port: int = Field(8000, description="Port the web server listens on")
     demo: bool = Field(False, description="Demo mode: demo users may log in")
     session_idle_minutes: int = Field(30, ge=1, description="Idle minutes before a session ends")
-    lockout_failures: int = Field(5, ge=1, description="Failed log-ins in a row that lock an account")
-    lockout_minutes: int = Field(15, ge=1, description="Minutes a locked account stays locked")
+    login_free_failures: int = Field(
+        5, ge=1, description="Failed log-ins for one account name before each further one makes it wait"
+    )
+    login_source_free_failures: int = Field(
+        20, ge=1, description="Failed log-ins from one client address before each further one makes it wait"
+    )
+    login_longest_wait_seconds: int = Field(
+        300, ge=1, le=86_400, description="Ceiling of the log-in wait, which doubles from 2 seconds"
+    )
+    token_days: int = Field(90, ge=1, le=3650, description="Days an API token lasts after it is issued")
     secure_cookies: bool = Field(False, description="Mark cookies Secure (set true behind TLS)")
     event_poll_seconds: float = Field(
         0.25, gt=0, le=10, description="How often each server process polls the events table"

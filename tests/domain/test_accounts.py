@@ -3,28 +3,40 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from thriives.domain.accounts import (
-    LockoutPolicy,
+    MAX_PASSWORD,
+    ROLE_PERMISSIONS,
     Permission,
     Role,
-    after_failed_login,
     can,
     check_new_account,
+    check_password,
     is_idle_expired,
-    is_locked,
 )
 from thriives.domain.errors import DomainError
+from thriives.domain.login_throttle import Backoff, Throttle, after_failure, current, wait_left
 
 NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
-POLICY = LockoutPolicy(max_failures=3, lock_for=timedelta(minutes=15))
+BACKOFF = Backoff(free_failures=3, first_wait=timedelta(seconds=2), longest_wait=timedelta(seconds=60))
 
 
-def test_the_account_locks_on_the_last_allowed_failure_and_unlocks_later() -> None:
-    failures, locked = after_failed_login(0, NOW, POLICY)
-    assert (failures, locked) == (1, None)
-    failures, locked = after_failed_login(2, NOW, POLICY)
-    assert locked == NOW + timedelta(minutes=15)
-    assert is_locked(locked, NOW + timedelta(minutes=14))
-    assert not is_locked(locked, NOW + timedelta(minutes=15))
+def never_common(_password: str) -> bool:
+    return False
+
+
+def test_failures_past_the_free_ones_wait_twice_as_long_each_time_up_to_the_ceiling() -> None:
+    throttle = Throttle()
+    waits = []
+    for _ in range(10):
+        throttle = after_failure(throttle, NOW, BACKOFF)
+        waits.append(wait_left(throttle, NOW).total_seconds())
+    assert waits == [0, 0, 0, 2, 4, 8, 16, 32, 60, 60]
+    assert wait_left(throttle, NOW + timedelta(seconds=60)) == timedelta(0)
+
+
+def test_a_quiet_spell_forgets_the_count() -> None:
+    throttle = Throttle(9, NOW + timedelta(seconds=60), NOW)
+    assert current(throttle, NOW + BACKOFF.forget_after, BACKOFF) == Throttle()
+    assert current(throttle, NOW + timedelta(seconds=61), BACKOFF).failures == 9
 
 
 def test_an_idle_session_expires_at_the_timeout() -> None:
@@ -62,5 +74,41 @@ def test_every_role_has_permissions() -> None:
 )
 def test_new_accounts_are_checked(username: str, password: str, field: str) -> None:
     with pytest.raises(DomainError) as refused:
-        check_new_account(username, password)
+        check_new_account(username, password, never_common)
     assert refused.value.field == field
+
+
+@pytest.mark.parametrize(
+    ("password", "why"),
+    [
+        ("short", "at least 10"),
+        ("x" * (MAX_PASSWORD - 2) + "yz!", "at most 128"),
+        ("ok.user", "at least 10"),
+        ("my-ok.user-pass", "username"),
+        ("OK.USER-and-more", "username"),
+        ("aaaaaaaaaaaa", "too few different"),
+        ("ababababababab", "too few different"),
+        ("listed-password", "common or breached"),
+    ],
+)
+def test_passwords_follow_nist_800_63b(password: str, why: str) -> None:
+    with pytest.raises(DomainError) as refused:
+        check_password("ok.user", password, lambda p: p == "listed-password")
+    assert refused.value.field == "password" and why in refused.value.message
+
+
+def test_a_long_passphrase_up_to_the_maximum_is_accepted() -> None:
+    check_password("ok.user", "correct horse battery staple " * 4 + "x" * (MAX_PASSWORD - 116), never_common)
+
+
+def test_public_protection_reads_incidents_but_does_not_change_them() -> None:
+    changes = {
+        Permission.OPEN_INCIDENT,
+        Permission.UPDATE_INCIDENT,
+        Permission.CLOSE_INCIDENT,
+        Permission.ASSESS_INCIDENT,
+        Permission.DISPATCH,
+        Permission.REASSESS,
+    }
+    assert Permission.VIEW_INCIDENT in ROLE_PERMISSIONS[Role.PUBLIC_PROTECTION]
+    assert not changes & ROLE_PERMISSIONS[Role.PUBLIC_PROTECTION]

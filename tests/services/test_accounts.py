@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -33,24 +35,30 @@ def test_a_user_logs_in_and_the_session_names_them(container: Container, people:
     assert security_log(container)[-1] == "logged in"
 
 
-def test_repeated_failures_lock_the_account_until_the_lock_ends(
+def test_repeated_failures_make_the_name_wait_instead_of_locking_it(
     container: Container, people: People, clock: FakeClock
 ) -> None:
     actor = people()
-    for _ in range(container.settings.lockout_failures):
-        with pytest.raises(LoginRefused):
+    free = container.settings.login_free_failures
+    for _ in range(free):
+        with pytest.raises(LoginRefused) as refused:
             container.accounts.log_in(actor.username, "wrong-password", clock())
-    with pytest.raises(LoginRefused):  # even the right password is refused while locked
+    assert refused.value.retry_after is None  # the free failures cost no wait
+    with pytest.raises(LoginRefused) as refused:  # one more: the name waits 2 seconds
+        container.accounts.log_in(actor.username, "wrong-password", clock())
+    assert refused.value.retry_after == 2
+    with pytest.raises(LoginRefused) as refused:  # even the right password, while it waits
         container.accounts.log_in(actor.username, PASSWORD, clock())
-    clock.advance(minutes=container.settings.lockout_minutes)
+    assert refused.value.retry_after == 2
+    clock.advance(seconds=2)
     assert container.accounts.log_in(actor.username, PASSWORD, clock()).actor.username == actor.username
-    assert security_log(container).count("log-in refused") == container.settings.lockout_failures + 1
+    assert security_log(container).count("log-in refused") == free + 2
 
 
 def test_an_unknown_user_is_refused_like_a_wrong_password(container: Container) -> None:
     with pytest.raises(LoginRefused) as refused:
         container.accounts.log_in("nobody", PASSWORD, container.clock())
-    assert "or the account is locked" in refused.value.message
+    assert "not right" in refused.value.message and refused.value.field == "username"
 
 
 def test_an_idle_session_ends(container: Container, people: People, clock: FakeClock) -> None:
@@ -95,6 +103,15 @@ def test_a_token_identifies_its_user_and_a_wrong_one_nobody(container: Container
     found = container.accounts.token_actor(token)
     assert found is not None and found.username == actor.username
     assert container.accounts.token_actor(token + "x") is None
+
+
+def test_a_token_expires_after_the_set_days(container: Container, people: People, clock: FakeClock) -> None:
+    actor = people(Role.SUPERVISOR)
+    token = container.accounts.issue_token(actor.username, "integration", clock())
+    days = container.settings.token_days
+    assert container.accounts.token_actor(token, clock.advance(days=days) - timedelta(seconds=1)) is not None
+    container.accounts.forget_tokens()  # a process remembers a token a few seconds at most
+    assert container.accounts.token_actor(token, clock()) is None
 
 
 def test_a_duplicate_or_weak_account_is_refused(container: Container, people: People) -> None:

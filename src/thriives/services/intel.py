@@ -182,8 +182,10 @@ class IntelService:
         now: datetime,
         search_id: int | None = None,
     ) -> dict[str, Any]:
-        """Link a person found by a search to the incident in a role; the markers follow."""
+        """Link a person found by a search to the incident in a role; the markers follow.
+        Attaching changes the incident (its assessment), so it needs both permissions."""
         require(actor.role, Permission.SEARCH_INTEL)
+        require(actor.role, Permission.UPDATE_INCIDENT)
         try:
             link_role = LinkRole(role)
         except ValueError:

@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from thriives.adapters.db.uow import SqlUnitOfWork, UnitOfWorkFactory
-from thriives.domain.accounts import Actor, Permission, require
+from thriives.domain.accounts import Actor, Permission, is_own_call, require
 from thriives.domain.assessment_policy import AssessmentPolicy
 from thriives.domain.audit_chain import Operation
 from thriives.domain.categories import CategoryPolicy
@@ -41,6 +41,12 @@ QUEUE_KINDS = (
 REVIEWED_KINDS = tuple(k for k in QUEUE_KINDS if k != "downgrade")
 MAX_SEED = 100
 FACTS_BATCH = 2_000
+
+
+def _not_own_call(uow: SqlUnitOfWork, actor: Actor, incident: dict[str, Any], field: str) -> None:
+    authors = (row["created_by"] for row in uow.assessments.history(incident["id"]))
+    if is_own_call(actor, incident["created_by"], authors):
+        raise Forbidden("you took or assessed this call: another supervisor must do this", field)
 
 
 def month_bounds(period: str, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -131,6 +137,7 @@ class SupervisionService:
                 raise Forbidden("a supervisor cannot decide on their own downgrade", "item_id")
             incident = uow.incidents.get_by_id(item["incident_id"])
             assert incident is not None
+            _not_own_call(uow, actor, incident, "item_id")
             status = "approved" if approve else "rejected"
             if not uow.supervision.decide(item_id, status, actor.username, now, text):
                 raise Conflict("this downgrade changed while you were deciding; reload", "item_id")
@@ -197,6 +204,7 @@ class SupervisionService:
             open_items = uow.supervision.open_items(list(REVIEWED_KINDS), incident_id=incident["id"])
             if not open_items:
                 raise DomainError(f"{reference} is not in the review queue", "reference")
+            _not_own_call(uow, actor, incident, "reference")
             latest = uow.assessments.latest(incident["id"])
             # With no assessment on record, each factor of the default model is rated (as
             # not applied, one expects), so the review still judges the model's use.

@@ -296,6 +296,7 @@ def _path_values(world: World) -> dict[str, list[str]]:
         "review_id": reviews or ["1"],
         "draw_id": draws or ["1"],
         "follow_up_id": follow_ups,
+        "username": [actor.username for actor in world.users.values()],
     }
 
 

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from thriives.adapters.cli.import_command import import_files
+from thriives.adapters.cli.user_commands import register as register_user_commands
 from thriives.adapters.db.migrate import upgrade
 from thriives.bootstrap import Container, build
 from thriives.domain.accounts import Actor, Role
@@ -181,7 +182,7 @@ def user_add(
         hide_input=True,
         confirmation_prompt=True,
         envvar="THRIIVES_NEW_PASSWORD",
-        help="At least 10 characters",
+        help="10 to 128 characters; not the username, not a common or breached password",
     ),
     team: str = typer.Option(None, help="The watch or team they work in (supervision figures)"),
 ) -> None:
@@ -208,6 +209,9 @@ def user_token(username: str, label: str = typer.Option("api", help="What the to
         console.print(f"[red]{error.field}: {error.message}[/red]")
         raise typer.Exit(2) from error
     typer.echo(token)
+
+
+register_user_commands(user_app, lambda: _container())
 
 
 @audit_app.command("verify")

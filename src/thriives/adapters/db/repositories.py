@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from thriives.adapters.db.tables import (
@@ -46,7 +46,11 @@ TOKEN = (
         users.c.is_demo,
     )
     .join(users, users.c.id == api_tokens.c.user_id)
-    .where(api_tokens.c.id == bindparam("token_id"), api_tokens.c.revoked_at.is_(None))
+    .where(
+        api_tokens.c.id == bindparam("token_id"),
+        api_tokens.c.revoked_at.is_(None),
+        or_(api_tokens.c.expires_at.is_(None), api_tokens.c.expires_at > bindparam("now")),
+    )
 )
 
 
@@ -219,6 +223,47 @@ class UserRepository:
     def add_token(self, row: dict[str, Any]) -> None:
         self._connection.execute(insert(api_tokens).values(**row))
 
-    def token(self, token_id: str) -> dict[str, Any] | None:
-        row = self._connection.execute(TOKEN, {"token_id": token_id}).first()
+    def token(self, token_id: str, now: datetime) -> dict[str, Any] | None:
+        """A live token's user: not revoked and not expired at ``now``."""
+        row = self._connection.execute(TOKEN, {"token_id": token_id, "now": now}).first()
         return dict(row._mapping) if row else None
+
+    def change(self, user_id: int, **values: Any) -> None:
+        """Set an account's fields (active, role, team, password_hash, must_change_password)."""
+        self._connection.execute(update(users).where(users.c.id == user_id).values(**values))
+
+    def end_sessions(self, user_id: int, at: datetime) -> int:
+        """End every live session of a user; how many were ended."""
+        ended = self._connection.execute(
+            update(sessions)
+            .where(sessions.c.user_id == user_id, sessions.c.ended_at.is_(None))
+            .values(ended_at=at)
+        )
+        return int(ended.rowcount)
+
+    def live_sessions(self, user_ids: list[int], since: datetime) -> dict[int, int]:
+        """How many sessions each user has open and seen since ``since`` (not yet idle)."""
+        rows = self._connection.execute(
+            select(sessions.c.user_id, func.count())
+            .where(
+                sessions.c.user_id.in_(user_ids),
+                sessions.c.ended_at.is_(None),
+                sessions.c.last_seen_at > since,
+            )
+            .group_by(sessions.c.user_id)
+        ).all()
+        return {int(user_id): int(count) for user_id, count in rows}
+
+    def tokens_of(self, user_id: int) -> list[dict[str, Any]]:
+        rows = self._connection.execute(
+            select(api_tokens).where(api_tokens.c.user_id == user_id).order_by(api_tokens.c.created_at)
+        ).all()
+        return [dict(row._mapping) for row in rows]
+
+    def revoke_token(self, token_id: str, at: datetime) -> bool:
+        revoked = self._connection.execute(
+            update(api_tokens)
+            .where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=at)
+        )
+        return bool(revoked.rowcount)

@@ -74,6 +74,8 @@ users = Table(
     Column("is_demo", Boolean, nullable=False, default=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("team", String(40), nullable=True),  # added by 0005: the watch or team, for supervision
+    # Added by 0011: set by a password reset; the next log-in must choose a new password.
+    Column("must_change_password", Boolean, nullable=False, default=False),
 )
 
 sessions = Table(
@@ -95,6 +97,18 @@ api_tokens = Table(
     Column("label", String(100), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("revoked_at", UtcDateTime, nullable=True),
+    Column("expires_at", UtcDateTime, nullable=True),  # added by 0011; null: issued without expiry
+)
+
+# Added by 0011: failed log-ins counted by account name ("account:NAME") and by client
+# address ("source:ADDRESS"), for backoff instead of a lock.
+login_throttles = Table(
+    "login_throttles",
+    metadata,
+    Column("key", String(120), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("wait_until", UtcDateTime, nullable=True),
+    Column("last_failure_at", UtcDateTime, nullable=False, index=True),
 )
 
 incidents = Table(

@@ -24,6 +24,7 @@ from thriives.adapters.db.repositories import (
     UserRepository,
 )
 from thriives.adapters.db.supervision_repository import SupervisionRepository
+from thriives.adapters.db.throttle_repository import ThrottleRepository
 from thriives.adapters.db.turns import Turns
 
 
@@ -57,6 +58,7 @@ class SqlUnitOfWork:
         self.incidents = IncidentRepository(connection)
         self.references = ReferenceCounter(connection)
         self.users = UserRepository(connection)
+        self.throttles = ThrottleRepository(connection)
         self.assessments = AssessmentRepository(connection)
         self.intel = IntelRepository(connection)
         self.dispatch = DispatchRepository(connection)

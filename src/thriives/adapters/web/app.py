@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -14,6 +14,7 @@ from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 from thriives.adapters.web import (
+    account_pages,
     api,
     assessment_api,
     assessment_pages,
@@ -37,6 +38,7 @@ from thriives.adapters.web import (
 from thriives.adapters.web.feed import store_feed
 from thriives.adapters.web.identity import LoginRequired
 from thriives.adapters.web.request_log import RequestLog
+from thriives.adapters.web.route_permissions import write_permission
 from thriives.adapters.worker import InProcessWorker
 from thriives.bootstrap import Container, request_logger
 
@@ -66,6 +68,7 @@ def create_app(container: Container) -> FastAPI:
         docs_url=None,  # served below with vendored assets
         redoc_url=None,
         lifespan=lifespan,
+        dependencies=[Depends(write_permission)],  # who may use each write route: one table
     )
     app.state.container = container
     app.state.feed = feed
@@ -118,6 +121,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(live.router)
     app.include_router(links_pages.router)  # before pages: /incidents/search is a page
     app.include_router(pages.router)
+    app.include_router(account_pages.router)
     app.include_router(assessment_pages.router)
     app.include_router(intel_pages.router)
     app.include_router(dispatch_pages.router)

@@ -42,6 +42,17 @@ def container_of(request: Request) -> Container:
     return container
 
 
+_FOUND = "thriives.caller"  # the request's caller, once found (several dependencies ask)
+
+
+async def optional_caller(request: Request) -> Caller | None:
+    """The caller, or None when not logged in; found once per request."""
+    if _FOUND not in request.scope:
+        request.scope[_FOUND] = await _caller(request)
+    found: Caller | None = request.scope[_FOUND]
+    return found
+
+
 async def _caller(request: Request) -> Caller | None:
     container = container_of(request)
     header = request.headers.get("authorization", "")
@@ -49,7 +60,7 @@ async def _caller(request: Request) -> Caller | None:
         token = header[7:].strip()
         # A token seen a moment ago is answered in place; only a lookup goes to a thread.
         actor = container.accounts.remembered_token_actor(token) or await run_in_threadpool(
-            container.accounts.token_actor, token
+            container.accounts.token_actor, token, container.clock()
         )
         if actor is None:
             return None
@@ -78,14 +89,14 @@ def _is_form(request: Request) -> bool:
 
 
 async def api_caller(request: Request) -> Caller:
-    caller = await _caller(request)
+    caller = await optional_caller(request)
     if caller is None:
         raise NotLoggedIn("log in, or send a bearer token", "Authorization")
     return caller
 
 
 async def page_caller(request: Request) -> Caller:
-    caller = await _caller(request)
+    caller = await optional_caller(request)
     if caller is None:
         raise LoginRequired()
     return caller

@@ -27,9 +27,10 @@ from thriives.adapters.web.identity import (
     page_caller,
 )
 from thriives.bootstrap import Container
-from thriives.domain.accounts import Permission, Role, can
+from thriives.domain.accounts import MAX_PASSWORD, MIN_PASSWORD, Permission, Role, can
 from thriives.domain.errors import DomainError
 from thriives.domain.incidents import Channel, Contact, Status
+from thriives.services.accounts import PasswordChangeRequired, Session
 from thriives.services.incidents import request_fingerprint
 
 router = APIRouter(include_in_schema=False)
@@ -104,29 +105,58 @@ async def login(request: Request) -> Response:
         return login_page(request, target)  # a fresh form; the old one was stale or forged
     try:
         session = await run_in_threadpool(
-            container.accounts.log_in, username[:40], password[:1000], container.clock()
+            container.accounts.log_in,
+            username[:40],
+            password[:1000],
+            container.clock(),
+            client_address(request),
         )
+    except PasswordChangeRequired as error:
+        limits = (MIN_PASSWORD, MAX_PASSWORD)
+        return login_form(request, "password.html", 200, target, error.message, username[:40], limits=limits)
     except DomainError as error:
-        token = secrets.token_urlsafe(24)
-        response = render(
-            request,
-            "login.html",
-            None,
-            401,
-            csrf=token,
-            next=target,
-            error=error.message,
-            username=username[:40],
-        )
-        response.set_cookie(
-            LOGIN_CSRF_COOKIE,
-            token,
-            httponly=True,
-            samesite="strict",
-            secure=container.settings.secure_cookies,
-            path="/login",
-        )
-        return response
+        return login_form(request, "login.html", 401, target, error.message, username[:40], error)
+    return logged_in(request, session, target)
+
+
+def client_address(request: Request) -> str | None:
+    """The connection's address, for log-in throttling by source (a proxy's, behind one)."""
+    return request.client.host if request.client else None
+
+
+def login_form(
+    request: Request,
+    name: str,
+    status: int,
+    target: str,
+    message: str | None,
+    username: str,
+    error: DomainError | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """The log-in (or new-password) form again, with a fresh log-in CSRF token; every refusal
+    gives the same page, and ``Retry-After`` when the name or the source must wait."""
+    container = container_of(request)
+    token = secrets.token_urlsafe(24)
+    response = render(
+        request, name, None, status, csrf=token, next=target, error=message, username=username, **context
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=container.settings.secure_cookies,
+        path="/login",
+    )
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def logged_in(request: Request, session: Session, target: str) -> Response:
+    container = container_of(request)
     home = target if target != "/" else HOME.get(session.actor.role, "/queue")
     response = RedirectResponse(home, status_code=303)
     response.set_cookie(
