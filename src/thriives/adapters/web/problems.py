@@ -34,6 +34,32 @@ class Problem(BaseModel):
     errors: list[FieldProblem] = []
 
 
+def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
+    """A model's JSON schema with its ``$defs`` written in place.
+
+    Pydantic's ``#/$defs/...`` references point at the root of the document they sit in;
+    inside an OpenAPI document that root is the OpenAPI itself, where they do not resolve,
+    so a client or fuzzer could not check an error response against them.
+    """
+    defs = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return inline(defs[ref.removeprefix("#/$defs/")])
+            return {key: inline(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(item) for item in node]
+        return node
+
+    inlined: dict[str, Any] = inline(schema)
+    return inlined
+
+
+PROBLEM_SCHEMA = _inlined(Problem.model_json_schema())
+
+
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI declarations of the problem responses a route may give."""
     titles = {
@@ -47,7 +73,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {
         status: {
             "description": titles[status],
-            "content": {PROBLEM: {"schema": Problem.model_json_schema()}},
+            "content": {PROBLEM: {"schema": PROBLEM_SCHEMA}},
         }
         for status in statuses
     }
