@@ -19,7 +19,9 @@ def test_the_api_docs_page_references_only_assets_on_this_server(client: TestCli
     assert "cdn" not in page.text.lower() and "https://" not in page.text
     for asset in (ref for ref in references if ref.startswith("/static/")):
         served = client.get(asset)
-        assert served.status_code == 200 and len(served.content) > (10_000 if "/vendor/" in asset else 100), asset
+        assert served.status_code == 200 and len(served.content) > (10_000 if "/vendor/" in asset else 100), (
+            asset
+        )
     assert client.get("/api/v1/openapi.json").status_code == 200
 
 

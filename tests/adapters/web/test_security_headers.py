@@ -53,7 +53,9 @@ def test_no_template_holds_an_inline_script_handler_or_style_attribute() -> None
     assert not offenders, offenders
 
 
-def test_a_form_post_with_a_wrong_csrf_token_is_a_403_in_plain_words(client: TestClient, people: People) -> None:
+def test_a_form_post_with_a_wrong_csrf_token_is_a_403_in_plain_words(
+    client: TestClient, people: People
+) -> None:
     log_in(client, people().username)
     page = client.post("/calls", data={"channel": "999", "csrf_token": "forged"}, follow_redirects=False)
     assert page.status_code == 403 and "Page out of date" in page.text and "CSRF token" not in page.text
@@ -85,5 +87,7 @@ def test_every_ref_in_the_openapi_resolves(client: TestClient) -> None:
         if not ref.startswith("#/") or target is None:
             unresolved.append(ref)
     assert refs and not unresolved, unresolved
-    problem = doc["paths"]["/api/v1/incidents"]["post"]["responses"]["422"]["content"]["application/problem+json"]
+    problem = doc["paths"]["/api/v1/incidents"]["post"]["responses"]["422"]["content"][
+        "application/problem+json"
+    ]
     assert problem["schema"]["properties"]["errors"]["items"]["properties"]["field"]
