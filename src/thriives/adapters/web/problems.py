@@ -7,6 +7,7 @@ mapped in one place, with a message a call handler can act on. A page request (o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -97,7 +98,34 @@ def _location(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def _with_422_everywhere(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """The OpenAPI document, with the 422 problem declared on every operation.
+
+    Any operation may answer 422: a control character in any input is refused before the
+    handler runs (``input_guard``), and a path parameter holding one after routing. FastAPI's
+    own default 422 (``HTTPValidationError``, ``application/json``) is never what is sent.
+    """
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            doc = build()
+            invalid = problem_responses(422)[422]
+            for operations in doc.get("paths", {}).values():
+                for operation in operations.values():
+                    answers = operation.setdefault("responses", {})
+                    declared = answers.get("422", {}).get("content", {})
+                    if PROBLEM not in declared:
+                        answers["422"] = invalid
+            app.openapi_schema = doc
+        return app.openapi_schema
+
+    return openapi
+
+
 def install(app: FastAPI) -> None:
+    app.openapi = _with_422_everywhere(app)  # type: ignore[method-assign]
+
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, error: DomainError) -> Response:
         if is_page(request):
