@@ -122,6 +122,11 @@ def test_a_nul_in_the_log_in_form_is_refused_naming_the_field(
     )
     assert answer.status_code == 422 and "username" in answer.text
     assert "thriives_session" not in answer.headers.get("set-cookie", "")
+    as_multipart = client.post(
+        "/login",
+        files={"username": (None, actor.username + "\x00"), "password": (None, "x")},
+    )
+    assert as_multipart.status_code == 422 and "username" in as_multipart.text
     assert _counts(container) == before
 
 
