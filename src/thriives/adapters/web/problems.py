@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from thriives.adapters.web.error_pages import error_page, is_page
+from thriives.adapters.web.security_headers import ALWAYS, POLICY
 from thriives.domain.errors import DomainError
 
 PROBLEM = "application/problem+json"
@@ -169,6 +170,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def server_error(request: Request, _error: Exception) -> Response:
         # Starlette re-raises the error after this answer, so the server logs its traceback.
+        # This answer is sent from outside every middleware: it takes the headers itself.
         if is_page(request):
-            return await error_page(request, 500, "")
-        return problem(500, "Server error", "something went wrong on the server; the change was not saved")
+            answer: Response = await error_page(request, 500, "")
+        else:
+            answer = problem(
+                500, "Server error", "something went wrong on the server; the change was not saved"
+            )
+        answer.headers.update(ALWAYS | {"Content-Security-Policy": POLICY, "Cache-Control": "no-store"})
+        return answer
