@@ -30,6 +30,7 @@ from thriives.policy.loading import (
     load_intel_policy,
     load_link_policy,
     load_supervision_policy,
+    load_time_window,
 )
 from thriives.services.account_admin import UserAdminService
 from thriives.services.accounts import AccountService
@@ -111,8 +112,16 @@ def build(settings: Settings | None = None, clock: Clock = utc_now) -> Container
     facts = FactsKeeper(supervision_policy, ZoneInfo(settings.force_timezone))
     dispatch_policy = load_dispatch_policy(settings.policy_dir, assessment_policy, policy)
     clocks = Clocks(assessment_policy, dispatch_policy, facts)
+    window = load_time_window(settings.policy_dir)
     incidents = IncidentService(
-        uow, policy, settings.force_timezone, settings.reference_prefix, assessment_policy, facts, clocks
+        uow,
+        policy,
+        settings.force_timezone,
+        settings.reference_prefix,
+        assessment_policy,
+        facts,
+        clocks,
+        window,
     )
     intel_policy = load_intel_policy(settings.policy_dir, assessment_policy)
     intel = IntelService(uow, intel_policy, facts)
@@ -127,7 +136,7 @@ def build(settings: Settings | None = None, clock: Clock = utc_now) -> Container
         incidents,
         assessments,
         intel,
-        DispatchService(uow, assessment_policy, dispatch_policy, clocks),
+        DispatchService(uow, assessment_policy, dispatch_policy, clocks, window),
         ReassessmentService(uow, clocks, settings.force_timezone),
         DeadlineService(uow, clocks),
         SupervisionService(

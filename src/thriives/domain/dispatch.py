@@ -18,6 +18,7 @@ from enum import StrEnum
 from thriives.domain.dispatch_policy import DispatchPolicy
 from thriives.domain.errors import DomainError
 from thriives.domain.incidents import LATITUDE_RANGE, LONGITUDE_RANGE, Status
+from thriives.domain.time_window import TimeWindow, check_within
 
 
 class UnitStatus(StrEnum):
@@ -104,10 +105,14 @@ POSITION_CLOCK_SKEW = timedelta(seconds=30)
 
 
 def check_position(
-    latitude: float | None, longitude: float | None, at: datetime | None, now: datetime
+    latitude: float | None,
+    longitude: float | None,
+    at: datetime | None,
+    now: datetime,
+    window: TimeWindow = TimeWindow(),
 ) -> Position | None:
     """A reported position: both coordinates or neither (position unknown), within the UK,
-    at a time not in the future (``now`` when not given)."""
+    at a time not in the future and not further back than ``window`` (``now`` when not given)."""
     if latitude is None and longitude is None:
         return None
     if latitude is None:
@@ -118,7 +123,7 @@ def check_position(
         raise DomainError(f"{latitude} is outside the United Kingdom", "latitude")
     if not LONGITUDE_RANGE[0] <= longitude <= LONGITUDE_RANGE[1]:
         raise DomainError(f"{longitude} is outside the United Kingdom", "longitude")
-    if at is not None and at > now + POSITION_CLOCK_SKEW:
+    if at is not None and check_within(at, now, window, "at") > now + POSITION_CLOCK_SKEW:
         raise DomainError("the position's time is in the future", "at")
     return Position(latitude, longitude)
 

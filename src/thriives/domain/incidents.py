@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 from thriives.domain.categories import CategoryPolicy
 from thriives.domain.errors import DomainError
 from thriives.domain.postcodes import normalise_postcode
+from thriives.domain.time_window import TimeWindow, check_within
 
 
 class Channel(StrEnum):
@@ -75,7 +76,6 @@ MAX_LOCATION = 500
 MAX_ACCOUNT = 20_000
 MAX_REASON = 2_000
 MAX_QUALIFIERS = 20
-FUTURE_TOLERANCE = timedelta(minutes=5)
 # A rough box around the United Kingdom, Channel Islands and Isle of Man included.
 LATITUDE_RANGE = (49.0, 61.5)
 LONGITUDE_RANGE = (-9.0, 2.5)
@@ -146,12 +146,13 @@ def check_categorisation(
     return tuple(dict.fromkeys(qualifiers))
 
 
-def validate_contact(raw: Contact, policy: CategoryPolicy, now: datetime) -> Contact:
-    """Validate and normalise a contact. Raises DomainError naming the field at fault."""
-    if raw.received_at.tzinfo is None:
-        raise DomainError("needs a time zone (e.g. 2026-11-26T18:00:00Z)", "received_at")
-    if raw.received_at > now + FUTURE_TOLERANCE:
-        raise DomainError("is in the future", "received_at")
+def validate_contact(
+    raw: Contact, policy: CategoryPolicy, now: datetime, window: TimeWindow = TimeWindow()
+) -> Contact:
+    """Validate and normalise a contact. Raises DomainError naming the field at fault.
+
+    The time it was received must lie within ``window`` of ``now`` (``times.json``)."""
+    received_at = check_within(raw.received_at, now, window, "received_at")
     qualifiers = check_categorisation(policy, raw.opening_category, raw.qualifiers, raw.asb_qualifier)
     postcode = None
     if raw.postcode is not None and raw.postcode.strip():
@@ -170,7 +171,7 @@ def validate_contact(raw: Contact, policy: CategoryPolicy, now: datetime) -> Con
         raise DomainError(f"is {len(account)} characters long; the most is {MAX_ACCOUNT}", "account")
     return Contact(
         channel=raw.channel,
-        received_at=raw.received_at,
+        received_at=received_at,
         opening_category=raw.opening_category,
         qualifiers=qualifiers,
         asb_qualifier=raw.asb_qualifier,

@@ -28,7 +28,10 @@ MAX_ID = 80
 MAX_DETAIL = 4000
 MAX_ALIASES = 20
 _SOURCE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # a marker's detail may keep \t and \n
+# A marker's detail may keep \t and \n. An unpaired surrogate (``"\ud800"`` in JSON) is not
+# text either: no store can encode it.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)  # an older incident is a typing error
 _UPRN = re.compile(r"^\d{1,12}$")
 _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _ADDRESS_PARTS = (("flat", 20), ("number", 20), ("street", 200), ("town", 100))
@@ -178,6 +181,9 @@ def check_columns(kind: ImportKind, header: Sequence[str]) -> tuple[str, ...]:
     """A file's column names, trimmed and in lower case; refuses an unknown, repeated or
     missing column, naming it."""
     names = tuple(name.strip().lower() for name in header)
+    for name in names:
+        if _CONTROL.search(name):
+            raise DomainError("a column's name holds a control character", _CONTROL.sub("?", name))
     layout = COLUMNS[kind]
     allowed = layout.required + layout.optional
     for index, name in enumerate(names):
@@ -417,9 +423,14 @@ def _moment(text: str, context: RowContext, field: str = "occurred_at") -> datet
         if local.astimezone(UTC).astimezone(context.zone).replace(tzinfo=None) != moment:
             raise DomainError("is a local time that did not happen (the clocks went forward)", field)
         moment = local
-    moment = moment.astimezone(UTC)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:
+        raise DomainError("is not a plausible date and time", field) from None
     if moment > context.now:
         raise DomainError("is in the future", field)
+    if moment < EARLIEST:
+        raise DomainError("is before 1900", field)
     return moment
 
 

@@ -13,6 +13,7 @@ from thriives.domain.dispatch_policy import DispatchPolicy, parse_dispatch_polic
 from thriives.domain.duplicates import LinkPolicy, parse_link_policy
 from thriives.domain.intel_policy import IntelPolicy, parse_intel_policy
 from thriives.domain.review_form import SupervisionPolicy, parse_supervision_policy
+from thriives.domain.time_window import TimeWindow, parse_time_window
 
 
 class PolicyError(ValueError):
@@ -95,5 +96,15 @@ def load_link_policy(directory: Path | None, categories: CategoryPolicy) -> Link
     data = _read(path)
     try:
         return parse_link_policy(data, categories, source=str(path))
+    except ValueError as error:
+        raise PolicyError(str(error)) from error
+
+
+def load_time_window(directory: Path | None = None) -> TimeWindow:
+    """How far back and ahead a time sent by a client may be (``times.json``)."""
+    path = (directory or default_policy_dir()) / "times.json"
+    data = _read(path)
+    try:
+        return parse_time_window(data, source=str(path))
     except ValueError as error:
         raise PolicyError(str(error)) from error

@@ -39,6 +39,7 @@ from thriives.domain.errors import Conflict, DomainError
 from thriives.domain.grading_clock import grading_due, grading_state, risk_cues
 from thriives.domain.incidents import LIVE_STATUSES, Status, require_reason
 from thriives.domain.reassessment import Trigger
+from thriives.domain.time_window import TimeWindow
 from thriives.services.clocks import Clocks
 from thriives.services.units import UnitService, backup_view, note_assignment
 
@@ -71,13 +72,18 @@ def unit_view(row: dict[str, Any]) -> UnitView:
 
 class DispatchService:
     def __init__(
-        self, uow: UnitOfWorkFactory, assessment: AssessmentPolicy, policy: DispatchPolicy, clocks: Clocks
+        self,
+        uow: UnitOfWorkFactory,
+        assessment: AssessmentPolicy,
+        policy: DispatchPolicy,
+        clocks: Clocks,
+        window: TimeWindow = TimeWindow(),
     ) -> None:
         self._uow = uow
         self.assessment = assessment
         self.policy = policy
         self.clocks = clocks
-        self.units = UnitService(uow, policy)  # backup requests and positions
+        self.units = UnitService(uow, policy, window)  # backup requests and positions
 
     # ---- reading ---------------------------------------------------------------------------
 

@@ -31,6 +31,7 @@ from thriives.domain.incidents import (
 )
 from thriives.domain.indicators import Response
 from thriives.domain.references import format_reference
+from thriives.domain.time_window import TimeWindow
 from thriives.services.clocks import Clocks
 from thriives.services.links import LinkService
 from thriives.services.qa_facts import FactsKeeper
@@ -65,8 +66,10 @@ class IncidentService:
         assessment_policy: AssessmentPolicy,
         facts: FactsKeeper | None = None,
         clocks: Clocks | None = None,
+        window: TimeWindow = TimeWindow(),
     ) -> None:
         self._uow = uow
+        self.window = window  # how far back and ahead a received time may be (times.json)
         self.facts = facts
         self.clocks = clocks  # the grading clock an ungraded call runs against
         self.policy = policy
@@ -95,7 +98,7 @@ class IncidentService:
         require(actor.role, Permission.OPEN_INCIDENT)
         if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
             raise DomainError(f"must be 1 to {MAX_IDEMPOTENCY_KEY} characters", "Idempotency-Key")
-        contact = validate_contact(contact, self.policy, now)
+        contact = validate_contact(contact, self.policy, now, self.window)
         try:
             with self._uow(write=True) as uow:
                 incident = self._insert(uow, actor, contact, now)

@@ -53,7 +53,7 @@ def _csv_rows(path: Path, kind: ImportKind) -> Iterator[tuple[int, Raw]]:
                 columns = check_columns(kind, header)
             except DomainError as error:
                 raise Unreadable(1, error) from None
-            line = reader.line_num
+            line, found = reader.line_num, False
             for values in reader:
                 start, line = line + 1, reader.line_num
                 if not any(value.strip() for value in values):
@@ -63,7 +63,10 @@ def _csv_rows(path: Path, kind: ImportKind) -> Iterator[tuple[int, Raw]]:
                     raw = row_of(columns, values)
                 except DomainError as error:
                     raw = error
+                found = True
                 yield start, raw
+            if not found:  # more likely a failed export than a wish to import nothing
+                raise Unreadable(2, DomainError("has no rows under its header: was the export cut short?"))
         except csv.Error as error:
             raise Unreadable(reader.line_num, DomainError(f"cannot be read as CSV: {error}")) from None
         except UnicodeDecodeError:
@@ -81,8 +84,14 @@ def _json_rows(path: Path, kind: ImportKind) -> Iterator[tuple[int, Raw]]:
         raise Unreadable(0, DomainError(f"is not JSON: {error.msg} at {where}")) from None
     except UnicodeDecodeError:
         raise Unreadable(0, DomainError("is not UTF-8 text: save the file as UTF-8")) from None
+    except RecursionError:
+        raise Unreadable(0, DomainError("is not an array of records: it nests too deeply")) from None
+    except ValueError as error:  # a number of thousands of digits: Python will not read it
+        raise Unreadable(0, DomainError(f"holds a value that cannot be read: {error}")) from None
     if not isinstance(data, list):
         raise Unreadable(0, DomainError("must hold a JSON array of objects"))
+    if not data:  # more likely a failed export than a wish to import nothing
+        raise Unreadable(0, DomainError("holds no records (an empty array): was the export cut short?"))
     for number, item in enumerate(data, start=1):
         raw: Raw
         try:

@@ -22,6 +22,7 @@ from thriives.domain.dispatch import check_position, skill_words
 from thriives.domain.dispatch_policy import DispatchPolicy
 from thriives.domain.errors import Conflict, DomainError
 from thriives.domain.incidents import require_reason
+from thriives.domain.time_window import TimeWindow
 
 OPERATIONAL = "operational: dispatch"
 
@@ -84,9 +85,12 @@ def end_on_close(uow: SqlUnitOfWork, incident_id: str, now: datetime, who: str) 
 
 
 class UnitService:
-    def __init__(self, uow: UnitOfWorkFactory, policy: DispatchPolicy) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, policy: DispatchPolicy, window: TimeWindow = TimeWindow()
+    ) -> None:
         self._uow = uow
         self.policy = policy
+        self.window = window  # how far back a reported position's time may be (times.json)
 
     # ---- backup --------------------------------------------------------------------------
 
@@ -192,7 +196,7 @@ class UnitService:
         """A unit's last known position (both coordinates), or unknown (neither), at ``at``
         (``now`` if not given; never in the future)."""
         require(actor.role, Permission.DISPATCH)
-        where = check_position(latitude, longitude, at, now)
+        where = check_position(latitude, longitude, at, now, self.window)
         when = (at or now) if where is not None else None
         with self._uow(write=True) as uow:
             unit = uow.dispatch.unit(call_sign, for_update=True)

@@ -104,6 +104,9 @@ def test_a_server_error_on_a_page_says_try_again_and_gives_the_time(
     assert 'id="error-time"' in crashed.text and "a bug" not in crashed.text
     api = client.get("/api/v1/broken/crash")
     assert api.status_code == 500 and api.headers["content-type"] == "application/problem+json"
+    for answer in (crashed, api):  # sent from outside the middleware, with the headers still
+        assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
+        assert answer.headers["cache-control"] == "no-store"
 
 
 def test_a_page_asked_for_without_logging_in_still_goes_to_the_log_in_page(client: TestClient) -> None:

@@ -59,7 +59,7 @@ def test_a_form_post_without_the_session_csrf_token_is_refused(client: TestClien
     log_in(client, people().username)
     form = {"channel": "999", "opening_category": "crime_theft", "received_at": "2026-11-26T21:30:00+00:00"}
     refused = client.post("/calls", data=form, follow_redirects=False)
-    assert refused.status_code == 422 and "CSRF" in refused.text
+    assert refused.status_code == 403 and "Reload the page and try again" in refused.text
     page = client.get("/calls/new")
     accepted = client.post("/calls", data=form | {"csrf_token": csrf_in(page.text)}, follow_redirects=False)
     assert accepted.status_code == 303 and accepted.headers["location"].startswith("/incidents/TH-")
@@ -68,7 +68,7 @@ def test_a_form_post_without_the_session_csrf_token_is_refused(client: TestClien
 def test_the_api_refuses_a_cookie_request_without_the_csrf_header(client: TestClient, people: People) -> None:
     log_in(client, people().username)
     body = {"channel": "999", "opening_category": "crime_theft"}
-    assert client.post("/api/v1/incidents", json=body).status_code == 422
+    assert client.post("/api/v1/incidents", json=body).status_code == 403
     token = csrf_in(client.get("/calls/new").text)
     assert client.post("/api/v1/incidents", json=body, headers={"X-CSRF-Token": token}).status_code == 201
 

@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
-from schemathesis.specs.openapi.checks import positive_data_acceptance
+from schemathesis.specs.openapi.checks import positive_data_acceptance, response_schema_conformance
 
 from tests.conftest import test_settings as settings_for
 from thriives.adapters.web.app import create_app
@@ -41,6 +41,9 @@ MAX_EXAMPLES = 30
 # the schema declares; every other check (server errors, status codes, content types, headers,
 # response bodies, rejection of schema-invalid data) runs.
 EXCLUDED_CHECKS = [positive_data_acceptance]
+# Every answer, error problems included, is checked against the schema the OpenAPI declares
+# for it (every $ref resolves: tests/adapters/web/test_security_headers.py).
+assert response_schema_conformance not in EXCLUDED_CHECKS
 CALL: dict[str, Any] = {
     "channel": "999",
     "opening_category": "domestic_incident",

@@ -16,7 +16,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
-from thriives.adapters.web.identity import SESSION_COOKIE, Caller, container_of
+from thriives.adapters.web.identity import CSRF_REFUSED, SESSION_COOKIE, Caller, container_of
 from thriives.adapters.web.pages import render
 
 API_PREFIX = "/api/"
@@ -36,6 +36,12 @@ def is_page(request: Request) -> bool:
 
 def wording(status: int, detail: str, caller: Caller | None) -> Wording:
     role = caller.actor.role.value.replace("_", " ") if caller else None
+    if status == 403 and detail == CSRF_REFUSED.rstrip("."):
+        return Wording(
+            "Page out of date",
+            "This page was out of date, or the request came from another site, so nothing was done.",
+            "Reload the page and try again.",
+        )
     if status == 403:
         who = f"Your role ({role})" if role else "Your role"
         return Wording("Not allowed", f"{who} cannot do this.", "Ask a supervisor if it needs doing.")

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from thriives.adapters.web.request_log import USER_KEY
 from thriives.bootstrap import Container
 from thriives.domain.accounts import Actor
-from thriives.domain.errors import DomainError
+from thriives.domain.errors import DomainError, Forbidden
 
 SESSION_COOKIE = "thriives_session"
 LOGIN_CSRF_COOKIE = "thriives_login_csrf"
@@ -25,6 +25,13 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 class NotLoggedIn(DomainError):
     status = 401
+
+
+CSRF_REFUSED = "missing or wrong CSRF token; reload the page"
+
+
+class CsrfRefused(Forbidden):
+    """A changing request without its session's CSRF token: refused (403), nothing done."""
 
 
 class LoginRequired(Exception):
@@ -79,7 +86,7 @@ async def _caller(request: Request) -> Caller | None:
         if sent is None and _is_form(request):
             sent = str((await request.form()).get("csrf_token", ""))
         if not sent or not hmac.compare_digest(sent, csrf):
-            raise DomainError("missing or wrong CSRF token; reload the page", "csrf_token")
+            raise CsrfRefused(CSRF_REFUSED, "csrf_token")
     return Caller(actor, csrf)
 
 

@@ -7,6 +7,7 @@ mapped in one place, with a message a call handler can act on. A page request (o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -16,6 +17,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from thriives.adapters.web.error_pages import error_page, is_page
+from thriives.adapters.web.security_headers import ALWAYS, POLICY
 from thriives.domain.errors import DomainError
 
 PROBLEM = "application/problem+json"
@@ -34,6 +36,32 @@ class Problem(BaseModel):
     errors: list[FieldProblem] = []
 
 
+def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
+    """A model's JSON schema with its ``$defs`` written in place.
+
+    Pydantic's ``#/$defs/...`` references point at the root of the document they sit in;
+    inside an OpenAPI document that root is the OpenAPI itself, where they do not resolve,
+    so a client or fuzzer could not check an error response against them.
+    """
+    defs = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return inline(defs[ref.removeprefix("#/$defs/")])
+            return {key: inline(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(item) for item in node]
+        return node
+
+    inlined: dict[str, Any] = inline(schema)
+    return inlined
+
+
+PROBLEM_SCHEMA = _inlined(Problem.model_json_schema())
+
+
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI declarations of the problem responses a route may give."""
     titles = {
@@ -47,7 +75,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {
         status: {
             "description": titles[status],
-            "content": {PROBLEM: {"schema": Problem.model_json_schema()}},
+            "content": {PROBLEM: {"schema": PROBLEM_SCHEMA}},
         }
         for status in statuses
     }
@@ -71,7 +99,34 @@ def _location(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def _with_422_everywhere(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """The OpenAPI document, with the 422 problem declared on every operation.
+
+    Any operation may answer 422: a control character in any input is refused before the
+    handler runs (``input_guard``), and a path parameter holding one after routing. FastAPI's
+    own default 422 (``HTTPValidationError``, ``application/json``) is never what is sent.
+    """
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            doc = build()
+            invalid = problem_responses(422)[422]
+            for operations in doc.get("paths", {}).values():
+                for operation in operations.values():
+                    answers = operation.setdefault("responses", {})
+                    declared = answers.get("422", {}).get("content", {})
+                    if PROBLEM not in declared:
+                        answers["422"] = invalid
+            app.openapi_schema = doc
+        return app.openapi_schema
+
+    return openapi
+
+
 def install(app: FastAPI) -> None:
+    app.openapi = _with_422_everywhere(app)  # type: ignore[method-assign]
+
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, error: DomainError) -> Response:
         if is_page(request):
@@ -115,6 +170,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def server_error(request: Request, _error: Exception) -> Response:
         # Starlette re-raises the error after this answer, so the server logs its traceback.
+        # This answer is sent from outside every middleware: it takes the headers itself.
         if is_page(request):
-            return await error_page(request, 500, "")
-        return problem(500, "Server error", "something went wrong on the server; the change was not saved")
+            answer: Response = await error_page(request, 500, "")
+        else:
+            answer = problem(
+                500, "Server error", "something went wrong on the server; the change was not saved"
+            )
+        answer.headers.update(ALWAYS | {"Content-Security-Policy": POLICY, "Cache-Control": "no-store"})
+        return answer

@@ -26,7 +26,7 @@ from thriives.adapters.web.dispatch_api import (
     Strict,
 )
 from thriives.adapters.web.identity import Caller, api_caller, container_of
-from thriives.adapters.web.problems import PROBLEM, Problem, problem, problem_responses
+from thriives.adapters.web.problems import PROBLEM, PROBLEM_SCHEMA, problem, problem_responses
 from thriives.bootstrap import Container
 from thriives.domain.accounts import Actor
 from thriives.domain.compliance import GROUPINGS
@@ -45,7 +45,7 @@ SELF_CONTAINED = {"Content-Security-Policy": "default-src 'none'; style-src 'uns
 UNAVAILABLE: dict[int | str, dict[str, Any]] = {
     503: {
         "description": "Chromium (or Playwright) is not installed, or could not print",
-        "content": {PROBLEM: {"schema": Problem.model_json_schema()}},
+        "content": {PROBLEM: {"schema": PROBLEM_SCHEMA}},
     }
 }
 
