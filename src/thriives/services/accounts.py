@@ -1,4 +1,5 @@
-"""Use-cases of identity: users, log-in with lock-out, sessions with idle timeout, API tokens."""
+"""Use-cases of identity: users, log-in with backoff, sessions with idle timeout, API tokens
+that expire, and changing one's own password."""
 
 from __future__ import annotations
 

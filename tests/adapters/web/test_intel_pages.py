@@ -134,8 +134,8 @@ def test_a_role_that_may_not_search_is_told_so_in_words(client: TestClient, peop
         data={"name": "Jane Smith"},
         headers={"HX-Request": "true", "X-CSRF-Token": token},
     )
-    assert response.status_code == 403
-    assert "Not searched: the analyst role may not search intel." in response.text
+    assert response.status_code == 403  # refused by the write-route table, before the search
+    assert "Your role (analyst) cannot do this." in response.text
 
 
 def test_attaching_refreshes_the_attached_list_and_the_proposal(
@@ -192,7 +192,7 @@ def test_a_supervisor_opens_a_restricted_marker_with_a_reason_and_a_handler_cann
     assert opened.status_code == 200 and "nominal of the Ashcombe group" in opened.text
     _, handler_htmx = on_call(client, handler)
     denied = client.post(url, data={"justification": "officer safety at a DA call"}, headers=handler_htmx)
-    assert denied.status_code == 403 and "Not opened" in denied.text
+    assert denied.status_code == 403 and "cannot do this" in denied.text
     assert "nominal of the Ashcombe group" not in denied.text
 
 

@@ -185,13 +185,6 @@ class UserRepository:
         row = self._connection.execute(select(users).where(users.c.id == user_id)).first()
         return dict(row._mapping) if row else None
 
-    def set_login_state(self, user_id: int, failures: int, locked_until: datetime | None) -> None:
-        self._connection.execute(
-            update(users)
-            .where(users.c.id == user_id)
-            .values(failed_logins=failures, locked_until=locked_until)
-        )
-
     def all(self) -> list[dict[str, Any]]:
         rows = self._connection.execute(select(users).order_by(users.c.username)).all()
         return [dict(row._mapping) for row in rows]

@@ -167,7 +167,8 @@ def _act(request: Request, caller: Caller, username: str, action: Action, form: 
     except DomainError as error:
         if error.status == 404:
             raise
-        return _user(request, caller, username, 422, errors={error.field or "form": error.message}, form=form)
+        errors = {error.field or "form": error.message}
+        return _user(request, caller, username, error.status, errors=errors, form=form)
     return _user(request, caller, username, 200, done, temporary=temporary)
 
 
