@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,6 +23,8 @@ from thriives.domain.accounts import Actor, Role
 from thriives.settings import Settings
 
 PASSWORD = "correct-horse-battery"
+# The audit key the tests seal with: a file of its own, never the working copy's var/.
+AUDIT_KEY_FILE = Path(tempfile.mkdtemp(prefix="thriives-audit-key-")) / "audit.key"
 _numbers = itertools.count(1)
 
 
@@ -90,6 +93,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
+def owner_url(database_url: str) -> str:
+    """The same database as the owner role (to tamper as an insider with its rights)."""
+    return database_url
+
+
+@pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
 
@@ -104,6 +113,7 @@ def test_settings(database_url: str, **overrides: object) -> Settings:
         # Deadlines fire when a test calls ``container.deadlines.fire_due`` (or runs a worker
         # itself), never from a thread racing the test's fake clock.
         "worker_in_process": False,
+        "audit_key_file": AUDIT_KEY_FILE,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

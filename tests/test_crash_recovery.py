@@ -314,7 +314,8 @@ def test_a_killed_server_loses_no_acknowledged_incident_and_half_writes_nothing(
 def _assert_audit_verifies(database_url: str) -> None:
     container = build(settings_for(database_url))
     try:
-        count, findings = verify_audit(container.uow)
+        report = verify_audit(container.uow)
+        count, findings = report.entries, report.problems()
     finally:
         container.close()
     assert not findings, findings
