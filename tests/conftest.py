@@ -14,9 +14,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from tests.stores import in_ci, throwaway_postgres
+from tests.stores import APP_ROLE, OWNER_ROLE, as_role, create_roles, in_ci, throwaway_postgres
 from thriives.adapters.db.engine import make_engine
 from thriives.adapters.db.migrate import upgrade
+from thriives.adapters.db.roles import grant_application_role
 from thriives.adapters.web.app import create_app
 from thriives.bootstrap import Container, build
 from thriives.domain.accounts import Actor, Role
@@ -46,11 +47,15 @@ class FakeClock:
 def postgres_base() -> Iterator[str]:
     try:
         with throwaway_postgres() as base:
+            # As in production: the owner role migrates and grants the application role
+            # only what it needs; the tests' stores are then used as the application role.
+            create_roles(base)
             admin = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
             with admin.connect() as connection:
-                connection.execute(text("CREATE DATABASE thriives_template"))
-            template = make_engine(f"{base}/thriives_template")
+                connection.execute(text(f"CREATE DATABASE thriives_template OWNER {OWNER_ROLE}"))
+            template = make_engine(f"{as_role(base, OWNER_ROLE)}/thriives_template")
             upgrade(template)
+            grant_application_role(template, APP_ROLE)
             template.dispose()
             admin.dispose()
             yield base
@@ -83,9 +88,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     name = f"t{next(_numbers)}"
     admin = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE {name} TEMPLATE thriives_template"))
+        connection.execute(text(f"CREATE DATABASE {name} TEMPLATE thriives_template OWNER {OWNER_ROLE}"))
     try:
-        yield f"{base}/{name}"
+        yield f"{as_role(base, APP_ROLE)}/{name}"
     finally:
         with admin.connect() as connection:
             connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
@@ -94,8 +99,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 @pytest.fixture
 def owner_url(database_url: str) -> str:
-    """The same database as the owner role (to tamper as an insider with its rights)."""
-    return database_url
+    """The same database as its owner role (to migrate, or to tamper as an insider would)."""
+    if database_url.startswith("sqlite"):
+        return database_url
+    return database_url.replace(f"://{APP_ROLE}@", f"://{OWNER_ROLE}@", 1)
 
 
 @pytest.fixture

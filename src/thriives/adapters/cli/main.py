@@ -11,7 +11,9 @@ from rich.console import Console
 
 from thriives.adapters.audit_keys import KeyFileError
 from thriives.adapters.cli.import_command import import_files
+from thriives.adapters.db.engine import make_engine
 from thriives.adapters.db.migrate import upgrade
+from thriives.adapters.db.roles import application_role, grant_application_role
 from thriives.bootstrap import Container, build
 from thriives.domain.accounts import Actor, Role
 from thriives.domain.errors import DomainError
@@ -52,9 +54,19 @@ def _container(**overrides: object) -> Container:
 
 @app.command()
 def migrate() -> None:
-    """Bring the database schema up to date."""
+    """Bring the database schema up to date (as the owner role, when one is configured)
+    and grant the application's role only the rights it needs."""
     container = _container()
-    upgrade(container.engine)
+    settings = container.settings
+    owner = make_engine(settings.migrate_database_url or settings.database_url, 1)
+    try:
+        upgrade(owner)
+        role = application_role(settings.database_url, settings.migrate_database_url)
+        if role is not None:
+            grant_application_role(owner, role)
+            console.print(f"application role {role}: granted only what it needs")
+    finally:
+        owner.dispose()
     written = container.supervision.backfill_facts()
     console.print(
         "schema up to date" + (f"; QA facts written for {written} earlier incidents" if written else "")
