@@ -11,7 +11,7 @@ application's role (the user in ``THRIIVES_DATABASE_URL``) exactly this:
    ``incident_log``): no UPDATE, DELETE or TRUNCATE there.
 4. SELECT and UPDATE on ``audit_head`` (the writer moves it; a trigger lets it only move
    forward), SELECT on ``alembic_version``.
-5. USAGE and SELECT on the sequences (ids of the append-only logs and others).
+5. USAGE, SELECT and UPDATE on the sequences (ids; the demo import moves them with setval).
 
 Not being the owner, the application role cannot ALTER a table, drop or disable a trigger.
 """
@@ -54,4 +54,4 @@ def grant_application_role(owner: Engine, role: str) -> None:
             connection.execute(text(f"REVOKE ALL ON {name} FROM {who}"))
             rights = SPECIAL.get(table, "SELECT, INSERT, UPDATE, DELETE")
             connection.execute(text(f"GRANT {rights} ON {name} TO {who}"))
-        connection.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {who}"))
+        connection.execute(text(f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {who}"))
