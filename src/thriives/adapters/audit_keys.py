@@ -39,10 +39,24 @@ def _append(path: Path, key: AuditKey, header: bool) -> None:
         handle.write(f"{key.key_id} {key.secret.hex()}\n")
 
 
+def _create(path: Path, key: AuditKey) -> None:
+    """Write a new key file whole, then link it into place: two processes starting at once
+    never write two different first keys (the second link fails and its key is dropped)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    draft = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    _append(draft, key, header=True)
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
+
+
 def load_keys(path: Path, now: datetime) -> AuditKeys:
     """The key ring in the file; a missing file is created with a fresh key."""
     if not path.exists():
-        _append(path, _new_key(now), header=True)
+        _create(path, _new_key(now))
     keys: list[AuditKey] = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         line = line.strip()
