@@ -272,7 +272,10 @@ def test_the_store_refuses_to_alter_or_remove_a_log_entry(
     reference = opened(container, handler, clock)
     container.incident_log.add(handler, reference, "First note.", clock())
     for statement in (incident_log.update().values(text="rewritten"), incident_log.delete()):
-        with pytest.raises(DBAPIError, match="append-only"), container.uow(write=True) as uow:
+        with (
+            pytest.raises(DBAPIError, match="append-only|permission denied"),
+            container.uow(write=True) as uow,
+        ):
             uow.connection.execute(statement)
     assert [e["text"] for e in container.incident_log.entries(handler, reference, clock())] == ["First note."]
 
