@@ -42,7 +42,7 @@ def write_unkeyed_history(owner_url: str) -> None:
                 )
                 prev = digest
             connection.execute(text("UPDATE audit_head SET seq = 3, hash = :hash"), {"hash": prev})
-            for n in (1, 2):
+            for _event in (1, 2):
                 connection.execute(
                     text(
                         "INSERT INTO events (at, actor, kind, data) VALUES (:at, 'old.user', 'old.kind', '{}')"
