@@ -45,7 +45,8 @@ def write_unkeyed_history(owner_url: str) -> None:
             for _event in (1, 2):
                 connection.execute(
                     text(
-                        "INSERT INTO events (at, actor, kind, data) VALUES (:at, 'old.user', 'old.kind', '{}')"
+                        "INSERT INTO events (at, actor, kind, data)"
+                        " VALUES (:at, 'old.user', 'old.kind', '{}')"
                     ),
                     {"at": (START if engine.dialect.name != "sqlite" else START.replace(tzinfo=None))},
                 )
