@@ -121,7 +121,8 @@ def bench_store(name: str, plan: Plan, args: argparse.Namespace, code: dict[str,
             ceilings = measure_ceilings(container, prepared.counts["people"], args, name)
             progress(f"{name}: one search at a time, steps timed ({args.breakdown} searches) ...")
             steps = breakdown(container, actor, cases[-args.breakdown :])
-            entries, findings = verify_audit(container.uow)
+            report = verify_audit(container.uow)
+            entries, findings = report.entries, report.problems()
             experiments = {
                 label: run_experiment(label, container, actor, cases, args, measure_search)
                 for label in args.experiments

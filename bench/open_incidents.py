@@ -103,7 +103,8 @@ def bench_store(name: str, args: argparse.Namespace) -> StoreReport:
                 bare_count = int(
                     uow.connection.execute(select(func.count()).select_from(bare_rows)).scalar_one()
                 )
-            entries, findings = verify_audit(container.uow)
+            report = verify_audit(container.uow)
+            entries, findings = report.entries, report.problems()
         finally:
             container.close()
     return StoreReport(

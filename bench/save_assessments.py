@@ -151,7 +151,8 @@ def bench_store(name: str, args: argparse.Namespace) -> bool:
                 stored = int(
                     uow.connection.execute(select(func.count()).select_from(assessments)).scalar_one()
                 )
-            entries, findings = verify_audit(container.uow)
+            report = verify_audit(container.uow)
+            entries, findings = report.entries, report.problems()
         finally:
             container.close()
     app, bare = results["app"], results["bare"]

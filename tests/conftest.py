@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -13,15 +14,18 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from tests.stores import in_ci, throwaway_postgres
+from tests.stores import APP_ROLE, OWNER_ROLE, as_role, create_roles, in_ci, throwaway_postgres
 from thriives.adapters.db.engine import make_engine
 from thriives.adapters.db.migrate import upgrade
+from thriives.adapters.db.roles import grant_application_role
 from thriives.adapters.web.app import create_app
 from thriives.bootstrap import Container, build
 from thriives.domain.accounts import Actor, Role
 from thriives.settings import Settings
 
 PASSWORD = "correct-horse-battery"
+# The audit key the tests seal with: a file of its own, never the working copy's var/.
+AUDIT_KEY_FILE = Path(tempfile.mkdtemp(prefix="thriives-audit-key-")) / "audit.key"
 _numbers = itertools.count(1)
 
 
@@ -43,11 +47,15 @@ class FakeClock:
 def postgres_base() -> Iterator[str]:
     try:
         with throwaway_postgres() as base:
+            # As in production: the owner role migrates and grants the application role
+            # only what it needs; the tests' stores are then used as the application role.
+            create_roles(base)
             admin = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
             with admin.connect() as connection:
-                connection.execute(text("CREATE DATABASE thriives_template"))
-            template = make_engine(f"{base}/thriives_template")
+                connection.execute(text(f"CREATE DATABASE thriives_template OWNER {OWNER_ROLE}"))
+            template = make_engine(f"{as_role(base, OWNER_ROLE)}/thriives_template")
             upgrade(template)
+            grant_application_role(template, APP_ROLE)
             template.dispose()
             admin.dispose()
             yield base
@@ -80,13 +88,21 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     name = f"t{next(_numbers)}"
     admin = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE {name} TEMPLATE thriives_template"))
+        connection.execute(text(f"CREATE DATABASE {name} TEMPLATE thriives_template OWNER {OWNER_ROLE}"))
     try:
-        yield f"{base}/{name}"
+        yield f"{as_role(base, APP_ROLE)}/{name}"
     finally:
         with admin.connect() as connection:
             connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         admin.dispose()
+
+
+@pytest.fixture
+def owner_url(database_url: str) -> str:
+    """The same database as its owner role (to migrate, or to tamper as an insider would)."""
+    if database_url.startswith("sqlite"):
+        return database_url
+    return database_url.replace(f"://{APP_ROLE}@", f"://{OWNER_ROLE}@", 1)
 
 
 @pytest.fixture
@@ -104,6 +120,7 @@ def test_settings(database_url: str, **overrides: object) -> Settings:
         # Deadlines fire when a test calls ``container.deadlines.fire_due`` (or runs a worker
         # itself), never from a thread racing the test's fake clock.
         "worker_in_process": False,
+        "audit_key_file": AUDIT_KEY_FILE,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -101,6 +101,29 @@ def throwaway_postgres(durable: bool = False) -> Iterator[str]:
         shutil.rmtree(data, ignore_errors=True)
 
 
+OWNER_ROLE = "thriives_owner"  # migrates: owns the tables, triggers and functions
+APP_ROLE = "thriives_app"  # the application: only the grants ``thriives migrate`` gives it
+
+
+def as_role(base: str, role: str) -> str:
+    """The base URL (``postgresql+psycopg://postgres@host:port``) with another user."""
+    scheme, rest = base.split("://", 1)
+    return f"{scheme}://{role}@{rest.split('@', 1)[1]}"
+
+
+def create_roles(base: str) -> None:
+    """Create the owner and application roles on a throwaway server (trust log-in)."""
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            for role in (OWNER_ROLE, APP_ROLE):
+                connection.execute(text(f"CREATE ROLE {role} LOGIN"))
+    finally:
+        admin.dispose()
+
+
 def wait_for_port(port: int, timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -27,6 +27,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from tests.conftest import AUDIT_KEY_FILE
 from tests.conftest import test_settings as settings_for
 from tests.stores import free_port
 from thriives.adapters.db.tables import audit_log, events, incidents
@@ -90,6 +91,7 @@ def running_server(database_url: str, log: Path) -> Iterator[Server]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("THRIIVES_")}
     env |= {
         "THRIIVES_DATABASE_URL": database_url,
+        "THRIIVES_AUDIT_KEY_FILE": str(AUDIT_KEY_FILE),
         "THRIIVES_PORT": str(port),
         "THRIIVES_HOST": "127.0.0.1",
         "THRIIVES_ARGON2_TIME_COST": "1",
@@ -314,7 +316,8 @@ def test_a_killed_server_loses_no_acknowledged_incident_and_half_writes_nothing(
 def _assert_audit_verifies(database_url: str) -> None:
     container = build(settings_for(database_url))
     try:
-        count, findings = verify_audit(container.uow)
+        report = verify_audit(container.uow)
+        count, findings = report.entries, report.problems()
     finally:
         container.close()
     assert not findings, findings

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from argon2 import PasswordHasher
 from sqlalchemy import Engine
 
+from thriives.adapters.audit_keys import load_keys
 from thriives.adapters.db.engine import make_engine
 from thriives.adapters.db.uow import UnitOfWorkFactory
 from thriives.domain.assessment_policy import AssessmentPolicy
@@ -88,7 +89,7 @@ class Container:
 def build(settings: Settings | None = None, clock: Clock = utc_now) -> Container:
     settings = settings or Settings()
     engine = make_engine(settings.database_url, settings.db_pool_size)
-    uow = UnitOfWorkFactory(engine)
+    uow = UnitOfWorkFactory(engine, load_keys(settings.audit_key_file, clock()))
     policy = load_category_policy(settings.policy_dir)
     assessment_policy = load_assessment_policy(settings.policy_dir, policy)
     hasher = PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib)

@@ -19,6 +19,14 @@ class Settings(BaseSettings):
         "sqlite:///var/thriives.db",
         description="SQLAlchemy URL of the store: SQLite file (default) or postgresql+psycopg://",
     )
+    migrate_database_url: str | None = Field(
+        None,
+        description="URL `thriives migrate` uses (PostgreSQL: the owner role); default: database_url",
+    )
+    audit_key_file: Path = Field(
+        Path("var/audit.key"),
+        description="File of the keys that seal the audit log (created when missing); never in the database",
+    )
     host: str = Field("127.0.0.1", description="Address the web server listens on")
     port: int = Field(8000, description="Port the web server listens on")
     demo: bool = Field(False, description="Demo mode: demo users may log in")

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import PASSWORD, test_settings
+from tests.conftest import AUDIT_KEY_FILE, PASSWORD, test_settings
 from tests.stores import free_port, in_ci
 from thriives.adapters.web.compliance_report import CHROMIUM as PRINTER_CHROMIUM
 from thriives.adapters.web.compliance_report import CHROMIUM_ARGS as PRINTER_ARGS
@@ -89,6 +89,7 @@ def live_server(database_url: str, tmp_path: Path) -> Iterator[LiveServer]:
     env = {
         **os.environ,
         "THRIIVES_DATABASE_URL": database_url,
+        "THRIIVES_AUDIT_KEY_FILE": str(AUDIT_KEY_FILE),
         "THRIIVES_HOST": "127.0.0.1",
         "THRIIVES_PORT": str(port),
         "THRIIVES_ARGON2_TIME_COST": "1",

@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
+from tests.audit_tamper import CASES, Case, tamper
+from tests.conftest import AUDIT_KEY_FILE
 from thriives.adapters.cli.main import app
 from thriives.policy.loading import default_policy_dir
 
@@ -18,6 +20,7 @@ runner = CliRunner()
 def env(database_url: str) -> dict[str, str]:
     return {
         "THRIIVES_DATABASE_URL": database_url,
+        "THRIIVES_AUDIT_KEY_FILE": str(AUDIT_KEY_FILE),
         "THRIIVES_ARGON2_TIME_COST": "1",
         "THRIIVES_ARGON2_MEMORY_KIB": "64",
         "THRIIVES_NEW_PASSWORD": "a-long-password",
@@ -41,19 +44,55 @@ def test_a_bad_user_is_refused_with_the_field(database_url: str) -> None:
     assert "username" in result.output
 
 
-def test_audit_verify_names_a_tampered_entry_and_fails(database_url: str) -> None:
+def test_audit_verify_names_a_tampered_entry_and_fails(database_url: str, owner_url: str) -> None:
     variables = env(database_url)
     for name in ("one.user", "two.user", "three.user"):
         runner.invoke(app, ["user", "add", name, "--role", "analyst"], env=variables)
-    engine = create_engine(database_url)
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
-        connection.execute(text("UPDATE audit_log SET actor = 'someone' WHERE seq = 2"))
-    engine.dispose()
+    tamper(
+        owner_url, Case("edit", lambda c: c.execute(text("UPDATE audit_log SET actor = 'x' WHERE seq = 2")))
+    )
     result = runner.invoke(app, ["audit", "verify"], env=variables)
     assert result.exit_code == 1
     assert "BROKEN entry 2" in result.stdout and "NOT intact" in result.stdout
+
+
+def test_a_wiped_log_fails_against_a_checkpoint_and_passes_without_one(
+    database_url: str, owner_url: str, tmp_path: Path
+) -> None:
+    variables = env(database_url)
+    checkpoints = tmp_path / "elsewhere" / "checkpoints.jsonl"
+    runner.invoke(app, ["user", "add", "one.user", "--role", "analyst"], env=variables)
+    taken = runner.invoke(app, ["audit", "checkpoint", "--out", str(checkpoints)], env=variables)
+    assert taken.exit_code == 0, taken.output
+    assert "entry 1" in taken.stdout and len(checkpoints.read_text().splitlines()) == 1
+    assert (
+        runner.invoke(app, ["audit", "verify", "--against", str(checkpoints)], env=variables).exit_code == 0
+    )
+    tamper(owner_url, next(case for case in CASES if case.name.startswith("wipe")))
+    alone = runner.invoke(app, ["audit", "verify"], env=variables)
+    assert alone.exit_code == 0 and "without a checkpoint" in alone.stdout  # says what it cannot see
+    against = runner.invoke(app, ["audit", "verify", "--against", str(checkpoints)], env=variables)
+    assert against.exit_code == 1
+    assert "the log is empty (wiped), but a checkpoint recorded entry 1" in against.stdout
+    refused = runner.invoke(app, ["audit", "checkpoint", "--out", str(checkpoints)], env=variables)
+    assert refused.exit_code == 1 and "no checkpoint written" in refused.stdout
+
+
+def test_a_rotated_key_seals_new_entries_and_the_old_ones_still_verify(
+    database_url: str, tmp_path: Path
+) -> None:
+    variables = env(database_url) | {"THRIIVES_AUDIT_KEY_FILE": str(tmp_path / "audit.key")}
+    runner.invoke(app, ["user", "add", "one.user", "--role", "analyst"], env=variables)
+    rotated = runner.invoke(app, ["audit", "rotate-key"], env=variables)
+    assert rotated.exit_code == 0 and "new audit key" in rotated.stdout
+    runner.invoke(app, ["user", "add", "two.user", "--role", "analyst"], env=variables)
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        key_ids = connection.execute(text("SELECT key_id FROM audit_log ORDER BY seq")).scalars().all()
+    engine.dispose()
+    assert len(set(key_ids)) == 2
+    verified = runner.invoke(app, ["audit", "verify"], env=variables)
+    assert verified.exit_code == 0, verified.output
 
 
 def test_policy_check_accepts_the_bundled_policy_and_names_a_typo(tmp_path: Path) -> None:

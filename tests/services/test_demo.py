@@ -107,7 +107,8 @@ def test_seeding_fills_an_empty_store_in_batches(
 
 def test_the_audit_chain_verifies_after_seeding(container: Container, clock: FakeClock) -> None:
     seed_demo(container, SEED, clock(), SMALL, None, people=PEOPLE)
-    entries, findings = verify_audit(container.uow)
+    report = verify_audit(container.uow)
+    entries, findings = report.entries, report.problems()
     assert findings == []
     # one account entry each, one import batch, the intelligence records, one per live call,
     # one per live call assessed

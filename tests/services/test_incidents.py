@@ -52,7 +52,8 @@ def test_concurrent_calls_get_unique_references_and_an_intact_audit_chain(
     assert len(set(references)) == 120
     numbers = sorted(int(r.rsplit("-", 1)[1]) for r in references)
     assert numbers == list(range(1, 121))
-    count, findings = verify_audit(container.uow)
+    report = verify_audit(container.uow)
+    count, findings = report.entries, report.problems()
     assert findings == []
     assert count == 4 + 120  # four accounts created, 120 incidents collected
 

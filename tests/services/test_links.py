@@ -88,7 +88,7 @@ def test_a_duplicate_is_closed_and_its_caller_shows_on_the_first(
     assert container.links.links_of(handler, second, clock())["duplicate_of"] == first
     assert container.links.possible_duplicates(handler, first, clock())["candidates"] == []
     assert container.links.board_links()[first] == [second]
-    assert verify_audit(container.uow)[1] == []
+    assert verify_audit(container.uow).intact
 
 
 def test_related_and_separate_are_recorded_and_not_offered_again(
@@ -272,7 +272,10 @@ def test_the_store_refuses_to_alter_or_remove_a_log_entry(
     reference = opened(container, handler, clock)
     container.incident_log.add(handler, reference, "First note.", clock())
     for statement in (incident_log.update().values(text="rewritten"), incident_log.delete()):
-        with pytest.raises(DBAPIError, match="append-only"), container.uow(write=True) as uow:
+        with (
+            pytest.raises(DBAPIError, match="append-only|permission denied"),
+            container.uow(write=True) as uow,
+        ):
             uow.connection.execute(statement)
     assert [e["text"] for e in container.incident_log.entries(handler, reference, clock())] == ["First note."]
 

@@ -448,7 +448,8 @@ class _HistoryWriter:
                 },
             )
             uow.connection.execute(insert(incidents), rows)
-            uow.connection.execute(insert(events), timeline)
+            for event in timeline:  # sealed into the events' chain, as the live service's are
+                uow.journal.event(**event)
             uow.supervision.add_many_facts(facts)
             _save_counters(uow.connection, {day: self._counters[day] for day in sorted(touched)})
             uow.commit()

@@ -23,10 +23,10 @@ def test_migrated_schema_matches_the_declared_tables(database_url: str) -> None:
         engine.dispose()
 
 
-def test_downgrade_and_upgrade_again(database_url: str) -> None:
+def test_downgrade_and_upgrade_again(owner_url: str) -> None:
     from alembic import command
 
-    engine = make_engine(database_url)
+    engine = make_engine(owner_url)
     try:
         command.downgrade(alembic_config(engine), "base")
         assert "incidents" not in inspect(engine).get_table_names()

@@ -9,9 +9,12 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from thriives.adapters.audit_keys import KeyFileError
 from thriives.adapters.cli.import_command import import_files
 from thriives.adapters.cli.user_commands import register as register_user_commands
+from thriives.adapters.db.engine import make_engine
 from thriives.adapters.db.migrate import upgrade
+from thriives.adapters.db.roles import application_role, grant_application_role
 from thriives.bootstrap import Container, build
 from thriives.domain.accounts import Actor, Role
 from thriives.domain.errors import DomainError
@@ -45,13 +48,26 @@ def _container(**overrides: object) -> Container:
     except PolicyError as error:
         console.print(f"[red]policy refused:[/red]\n{error}")
         raise typer.Exit(2) from error
+    except KeyFileError as error:
+        console.print(f"[red]audit key file refused:[/red] {error}")
+        raise typer.Exit(2) from error
 
 
 @app.command()
 def migrate() -> None:
-    """Bring the database schema up to date."""
+    """Bring the database schema up to date (as the owner role, when one is configured)
+    and grant the application's role only the rights it needs."""
     container = _container()
-    upgrade(container.engine)
+    settings = container.settings
+    owner = make_engine(settings.migrate_database_url or settings.database_url, 1)
+    try:
+        upgrade(owner)
+        role = application_role(settings.database_url, settings.migrate_database_url)
+        if role is not None:
+            grant_application_role(owner, role)
+            console.print(f"application role {role}: granted only what it needs")
+    finally:
+        owner.dispose()
     written = container.supervision.backfill_facts()
     console.print(
         "schema up to date" + (f"; QA facts written for {written} earlier incidents" if written else "")
@@ -215,19 +231,71 @@ register_user_commands(user_app, lambda: _container())
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """Check the audit log's hash chain; exit 1 and name each broken entry if tampered with."""
+def audit_verify(
+    against: Path | None = typer.Option(
+        None, "--against", help="Checkpoint file written by `thriives audit checkpoint`"
+    ),
+) -> None:
+    """Check the audit log and the events' chains, the store's guards and, with --against,
+    every checkpoint; exit 1 and say what is wrong if anything was tampered with."""
     from thriives.services.audit import verify_audit
 
     container = _container()
-    count, findings = verify_audit(container.uow)
-    if findings:
-        for finding in findings:
-            where = f"entry {finding.seq}" if finding.seq is not None else "chain"
-            typer.echo(f"BROKEN {where}: {finding.problem}")
-        typer.echo(f"audit log NOT intact: {len(findings)} problem(s) in {count} entries")
+    lines = None
+    if against is not None:
+        try:
+            lines = against.read_text(encoding="utf-8").splitlines()
+        except OSError as error:
+            typer.echo(f"cannot read the checkpoint file {against}: {error.strerror}")
+            raise typer.Exit(2) from error
+    report = verify_audit(container.uow, lines)
+    for note in report.notes:
+        typer.echo(f"note: {note}")
+    counted = f"{report.entries} entries, {report.events} sealed events"
+    if against is not None:
+        counted += f", {report.checkpoints} checkpoints"
+    if not report.intact:
+        for problem in report.problems():
+            typer.echo(f"BROKEN {problem}")
+        typer.echo(f"audit log NOT intact: {len(report.problems())} problem(s) in {counted}")
         raise typer.Exit(1)
-    typer.echo(f"audit log intact: {count} entries")
+    typer.echo(f"audit log intact: {counted}")
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(
+    out: Path = typer.Option(
+        ..., "--out", help="File to append the signed checkpoint to (keep it off the database's host)"
+    ),
+) -> None:
+    """Verify (against the checkpoints already in the file), then append a signed checkpoint
+    of the audit and events heads to it."""
+    from thriives.services.audit import take_checkpoint
+
+    container = _container()
+    earlier = out.read_text(encoding="utf-8").splitlines() if out.exists() else None
+    report, line = take_checkpoint(container.uow, datetime.now(UTC), earlier)
+    if line is None:
+        for problem in report.problems():
+            typer.echo(f"BROKEN {problem}")
+        typer.echo("no checkpoint written: the audit log is not intact")
+        raise typer.Exit(1)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("a", encoding="utf-8") as handle:
+        handle.write(line + "\n")
+    head = report.head
+    assert head is not None
+    typer.echo(f"checkpoint appended to {out}: entry {head.seq}, {head.event_count} sealed events")
+
+
+@audit_app.command("rotate-key")
+def audit_rotate_key() -> None:
+    """Append a new sealing key to the key file; older keys stay to verify what they sealed."""
+    from thriives.adapters.audit_keys import rotate_key
+
+    settings = Settings()
+    key = rotate_key(settings.audit_key_file, datetime.now(UTC))
+    typer.echo(f"new audit key {key.key_id} appended to {settings.audit_key_file}; restart the servers")
 
 
 @policy_app.command("check")

@@ -6,32 +6,58 @@ transaction that writes an event or an audit entry therefore first locks the sin
 audit-head row (``SELECT ... FOR UPDATE``; on SQLite the write transaction itself is the
 lock). Ids are then allocated and committed in the same order, and the audit chain is
 extended by one writer at a time.
+
+Both chains are sealed with the audit key (HMAC-SHA256; see ``domain.audit_chain`` and
+``domain.event_chain``): each audit entry under the previous entry's seal, each event under
+the previous event's seal. The head row keeps both chains' ends.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from thriives.adapters.db.tables import audit_head, audit_log, events, incidents
-from thriives.domain.audit_chain import AuditEntry, Operation, canonical_detail, seal
+from thriives.domain.audit_chain import GENESIS, AuditEntry, AuditKeys, Operation, canonical_detail, seal
+from thriives.domain.event_chain import SealedEvent, event_seal
 
 # Built once: building a statement per call costs more CPU than running it.
-LOCK_HEAD = select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update()
+HEAD_COLUMNS = (audit_head.c.seq, audit_head.c.hash, audit_head.c.event_count, audit_head.c.event_seal)
+LOCK_HEAD = select(*HEAD_COLUMNS).where(audit_head.c.id == 1).with_for_update()
 INSERT_EVENT = insert(events)
 INSERT_AUDIT = insert(audit_log)
 MOVE_HEAD = (
     update(audit_head)
     .where(audit_head.c.id == 1)
-    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+    .values(
+        seq=bindparam("head_seq"),
+        hash=bindparam("head_hash"),
+        event_count=bindparam("head_event_count"),
+        event_seal=bindparam("head_event_seal"),
+    )
 )
 
+Head = tuple[int, str, int, str]  # audit seq and seal, events count and seal
 
-EVENT_COLUMNS = ("at", "actor", "kind", "data", "incident_id")
+
+@dataclass(frozen=True)
+class StoredHead:
+    """The head row as stored: both chains' ends and where keyed sealing began."""
+
+    seq: int
+    seal: str
+    keyed_from: int
+    event_count: int
+    event_seal: str
+    event_from: int
+
+
+EVENT_COLUMNS = ("at", "actor", "kind", "data", "incident_id", "seal", "key_id")
 AUDIT_COLUMNS = (
     "seq",
     "at",
@@ -43,12 +69,13 @@ AUDIT_COLUMNS = (
     "detail",
     "prev_hash",
     "hash",
+    "key_id",
 )
 _COMBINED: dict[tuple[int, int], str] = {}
 
 
 def _combined(
-    buffered_events: list[dict[str, Any]], audits: list[dict[str, Any]], head: tuple[int, str]
+    buffered_events: list[dict[str, Any]], audits: list[dict[str, Any]], head: Head
 ) -> tuple[str, dict[str, Any]]:
     """One PostgreSQL statement inserting the events and audit entries and moving the head.
 
@@ -74,9 +101,10 @@ def _combined(
             parts.append(f"a AS (INSERT INTO audit_log ({', '.join(AUDIT_COLUMNS)}) VALUES {rows})")
         _COMBINED[shape] = (
             f"WITH {', '.join(parts)} UPDATE audit_head "
-            "SET seq = %(head_seq)s, hash = %(head_hash)s WHERE id = 1"
+            "SET seq = %(head_seq)s, hash = %(head_hash)s, event_count = %(head_event_count)s,"
+            " event_seal = %(head_event_seal)s WHERE id = 1"
         )
-    params: dict[str, Any] = {"head_seq": head[0], "head_hash": head[1]}
+    params: dict[str, Any] = _head_params(head)
     for i, row in enumerate(buffered_events):
         for column in EVENT_COLUMNS:
             value = row[column]
@@ -85,6 +113,15 @@ def _combined(
         for column in AUDIT_COLUMNS:
             params[f"a{i}_{column}"] = row[column]
     return _COMBINED[shape], params
+
+
+def _head_params(head: Head) -> dict[str, Any]:
+    return {
+        "head_seq": head[0],
+        "head_hash": head[1],
+        "head_event_count": head[2],
+        "head_event_seal": head[3],
+    }
 
 
 class Journal:
@@ -96,16 +133,17 @@ class Journal:
     trips; on SQLite, where a statement costs no round trip, as plain inserts.
     """
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, keys: AuditKeys) -> None:
         self._connection = connection
-        self._head: tuple[int, str] | None = None
+        self._keys = keys
+        self._head: Head | None = None
         self._events: list[dict[str, Any]] = []
         self._audits: list[dict[str, Any]] = []
 
-    def _lock(self) -> tuple[int, str]:
+    def _lock(self) -> Head:
         if self._head is None:
             row = self._connection.execute(LOCK_HEAD).one()
-            self._head = (row.seq, row.hash)
+            self._head = (int(row.seq), str(row.hash), int(row.event_count), str(row.event_seal))
         return self._head
 
     def lock(self) -> None:
@@ -125,7 +163,7 @@ class Journal:
                 self._connection.execute(INSERT_EVENT, self._events)
             if self._audits:
                 self._connection.execute(INSERT_AUDIT, self._audits)
-                self._connection.execute(MOVE_HEAD, {"new_seq": self._head[0], "new_hash": self._head[1]})
+            self._connection.execute(MOVE_HEAD, _head_params(self._head))
         self._events, self._audits = [], []
 
     def event(
@@ -136,10 +174,24 @@ class Journal:
         data: dict[str, Any],
         incident_id: str | None = None,
     ) -> None:
-        self._lock()
+        seq, audit_seal, count, prev_seal = self._lock()
+        count += 1
+        at = at.astimezone(UTC)  # sealed as stored
+        data = json.loads(json.dumps(data))  # sealed as the store will give it back
+        key = self._keys.current
+        sealed = event_seal(count, at, incident_id, actor, kind, data, prev_seal, key)
         self._events.append(
-            {"at": at, "actor": actor, "kind": kind, "data": data, "incident_id": incident_id}
+            {
+                "at": at,
+                "actor": actor,
+                "kind": kind,
+                "data": data,
+                "incident_id": incident_id,
+                "seal": sealed,
+                "key_id": key.key_id,
+            }
         )
+        self._head = (seq, audit_seal, count, sealed)
 
     def audit(
         self,
@@ -151,8 +203,9 @@ class Journal:
         justification: str,
         detail: dict[str, Any] | None = None,
     ) -> int:
-        seq, prev_hash = self._lock()
+        seq, prev_hash, event_count, event_seal_ = self._lock()
         seq += 1
+        key = self._keys.current
         at = at.astimezone(UTC)  # sealed as stored: the store gives times back in UTC
         detail_text = canonical_detail(detail or {})
         digest = seal(
@@ -165,6 +218,7 @@ class Journal:
             justification,
             detail_text,
             prev_hash,
+            key,
         )
         self._audits.append(
             {
@@ -178,10 +232,17 @@ class Journal:
                 "detail": detail_text,
                 "prev_hash": prev_hash,
                 "hash": digest,
+                "key_id": key.key_id,
             }
         )
-        self._head = (seq, digest)
+        self._head = (seq, digest, event_count, event_seal_)
         return seq
+
+    def snapshot(self) -> None:
+        """Read everything after this from one snapshot (call first in a read transaction):
+        a verification must not see the head from before a write and the entries after it."""
+        if self._connection.dialect.name == "postgresql":
+            self._connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
 
     def audit_entries(self, batch: int = 5000) -> Iterator[AuditEntry]:
         """Every audit entry in storage order, streamed in batches."""
@@ -204,14 +265,45 @@ class Journal:
                     detail=row.detail,
                     prev_hash=row.prev_hash,
                     hash=row.hash,
+                    key_id=row.key_id,
                 )
             last = rows[-1].seq
 
-    def head(self) -> tuple[int, str]:
-        row = self._connection.execute(
-            select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)
-        ).one()
-        return int(row.seq), str(row.hash)
+    def sealed_events(self, first_id: int, batch: int = 5000) -> Iterator[SealedEvent]:
+        """Every event from ``first_id`` on (the sealed part), in id order, in batches."""
+        last = first_id - 1
+        while True:
+            rows = self._connection.execute(
+                select(events).where(events.c.id > last).order_by(events.c.id).limit(batch)
+            ).all()
+            if not rows:
+                return
+            for row in rows:
+                yield SealedEvent(
+                    row.id, row.at, row.incident_id, row.actor, row.kind, row.data, row.seal, row.key_id
+                )
+            last = rows[-1].id
+
+    def events_before(self, first_id: int) -> int:
+        """How many events come before the sealed part."""
+        return int(
+            self._connection.execute(
+                select(func.count()).select_from(events).where(events.c.id < first_id)
+            ).scalar_one()
+        )
+
+    def head(self) -> StoredHead:
+        row = self._connection.execute(select(audit_head).where(audit_head.c.id == 1)).one_or_none()
+        if row is None:
+            return StoredHead(0, GENESIS, 1, 0, GENESIS, 1)
+        return StoredHead(
+            int(row.seq),
+            str(row.hash),
+            int(row.keyed_from),
+            int(row.event_count),
+            str(row.event_seal),
+            int(row.event_from),
+        )
 
     def feed_after(self, after: int, limit: int = 500) -> list[dict[str, Any]]:
         """Events after ``after`` for the live feed: what changed, never who the caller was."""

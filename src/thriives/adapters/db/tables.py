@@ -175,6 +175,9 @@ events = Table(
     Column("actor", String(40), nullable=False),
     Column("kind", String(60), nullable=False),
     Column("data", JSON, nullable=False),
+    # added by 0010: the events' keyed chain (null on events from before it)
+    Column("seal", String(64), nullable=True),
+    Column("key_id", String(40), nullable=True),
 )
 
 audit_log = Table(
@@ -189,7 +192,8 @@ audit_log = Table(
     Column("justification", String(2000), nullable=False),
     Column("detail", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
-    Column("hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),  # the seal
+    Column("key_id", String(40), nullable=True),  # added by 0010; null before keyed sealing
     Index("ix_audit_log_record", "record_type", "record_id"),
 )
 
@@ -199,6 +203,11 @@ audit_head = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("seq", BigInteger, nullable=False),
     Column("hash", String(64), nullable=False),
+    # added by 0010: where keyed sealing began, and the events' chain head
+    Column("keyed_from", BigInteger, nullable=False, server_default="1"),
+    Column("event_count", BigInteger, nullable=False, server_default="0"),
+    Column("event_seal", String(64), nullable=False, server_default="0" * 64),
+    Column("event_from", BigInteger, nullable=False, server_default="1"),
 )
 
 districts = Table(

@@ -26,11 +26,13 @@ from thriives.adapters.db.repositories import (
 from thriives.adapters.db.supervision_repository import SupervisionRepository
 from thriives.adapters.db.throttle_repository import ThrottleRepository
 from thriives.adapters.db.turns import Turns
+from thriives.domain.audit_chain import AuditKeys
 
 
 class SqlUnitOfWork:
-    def __init__(self, engine: Engine, write: bool, write_lock: Turns) -> None:
+    def __init__(self, engine: Engine, write: bool, write_lock: Turns, keys: AuditKeys) -> None:
         self._engine = engine
+        self._keys = keys
         self._write = write
         self._write_lock = write_lock
         self._connection: Connection | None = None
@@ -66,7 +68,7 @@ class SqlUnitOfWork:
         self.supervision = SupervisionRepository(connection)
         self.records = RecordRepository(connection)
         self.follow_ups = FollowUpRepository(connection)
-        self.journal = Journal(connection)
+        self.journal = Journal(connection, self._keys)
         if self._write and connection.dialect.name == "postgresql":
             # One lock order for every writer: the journal's head first, then rows. A write
             # transaction takes the head anyway at its first event or audit entry; taking it
@@ -106,9 +108,12 @@ class SqlUnitOfWork:
 
 
 class UnitOfWorkFactory:
-    def __init__(self, engine: Engine) -> None:
+    """Units of work on one engine; ``keys`` seal the audit entries and events they write."""
+
+    def __init__(self, engine: Engine, keys: AuditKeys) -> None:
         self.engine = engine
+        self.keys = keys
         self._write_lock = Turns()
 
     def __call__(self, write: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, write, self._write_lock)
+        return SqlUnitOfWork(self.engine, write, self._write_lock, self.keys)
