@@ -157,3 +157,12 @@ def test_a_nul_in_any_page_form_or_query_is_refused_naming_the_field(
     opened = client.get("/incidents/TH%00X")
     assert opened.status_code == 422 and "reference" in opened.text
     assert _counts(container) == before
+
+
+def test_a_body_nested_too_deeply_is_a_malformed_request_not_a_server_error(
+    client: TestClient, bearer: Bearer
+) -> None:
+    headers = bearer(Role.CALL_HANDLER) | {"content-type": "application/json"}
+    for depth in (5_000, 100_000):
+        answer = client.post("/api/v1/incidents", content=b"[" * depth + b"]" * depth, headers=headers)
+        assert answer.status_code == 400 and answer.json()["errors"][0]["field"] == "body"

@@ -35,6 +35,7 @@ from thriives.domain.errors import DomainError
 ANYWHERE = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
 IN_A_BODY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 MESSAGE = "contains a control character (such as NUL); remove it"
+NESTED = {"field": "body", "message": "nests too deeply"}
 MULTIPART = "multipart/form-data"
 READ_BODIES = ("application/json", "application/problem+json", "application/x-www-form-urlencoded", MULTIPART)
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -78,12 +79,12 @@ def _in_body(kind: str, body: bytes) -> str | None:
         return _in_pairs(_pairs(text), IN_A_BODY)
     try:
         data = json.loads(text)
+        found = next((where for where, value in _strings(data, "") if IN_A_BODY.search(value)), None)
     except ValueError:
         return None  # not JSON: the handler's own validation says so
-    for where, value in _strings(data, ""):
-        if IN_A_BODY.search(value):
-            return where or "body"
-    return None
+    except RecursionError:
+        raise TooDeep() from None
+    return (found or "body") if found is not None else None
 
 
 async def _in_multipart(scope: Scope, body: bytes) -> str | None:
@@ -103,6 +104,10 @@ async def _in_multipart(scope: Scope, body: bytes) -> str | None:
     return None
 
 
+class TooDeep(Exception):
+    """A JSON body nested deeper than Python reads: a malformed request (400), not a crash."""
+
+
 class InputGuard:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -116,10 +121,14 @@ class InputGuard:
         kind = dict(scope.get("headers", [])).get(b"content-type", b"").decode("latin-1").lower()
         if field is None and scope["method"] in UNSAFE and kind.startswith(READ_BODIES):
             body = await _read(receive)
-            if kind.startswith(MULTIPART):
-                field = await _in_multipart(scope, body)
-            else:
-                field = _in_body(kind, body)
+            try:
+                field = (
+                    await _in_multipart(scope, body) if kind.startswith(MULTIPART) else _in_body(kind, body)
+                )
+            except TooDeep:
+                too_deep = problem(400, "Malformed request", "body: nests too deeply", [NESTED])
+                await too_deep(scope, receive, send)
+                return
             receive = _replay(body, receive)
         if field is None:
             await self.app(scope, receive, send)
