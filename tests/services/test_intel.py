@@ -269,14 +269,16 @@ def test_attaching_a_person_carries_their_markers_into_the_assessment(
         handler, incident["reference"], population["john"], "suspect", clock(), result.search_id
     )
     assert attached["added"]
-    again = container.intel.attach(handler, incident["reference"], population["john"], "suspect", clock())
+    again = container.intel.attach(
+        handler, incident["reference"], population["john"], "suspect", clock(), result.search_id
+    )
     assert not again["added"]
     with container.uow() as uow:
         facts, _ = container.assessments.facts(uow, uow.incidents.require(incident["reference"]), clock())
     evaluation = evaluate(submission(container, facts_of(incident)), facts, container.assessment_policy)
     assert evaluation.levels["intelligence"] == "high"
     causes = {r.answer for r in evaluation.raised if r.factor == "intelligence"}
-    assert causes <= {"Weapons", "Domestic abuse perpetrator", "restricted marker"} and causes
+    assert causes <= {"Weapons", "Domestic abuse perpetrator", "a restricted record raises the risk"} and causes
     record = container.intel.record(handler, incident["reference"])
     assert [(link["person_id"], link["role"]) for link in record["links"]] == [
         (population["john"], "suspect")
