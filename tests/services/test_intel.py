@@ -155,7 +155,7 @@ def test_each_search_is_recorded_on_the_incident_and_audited_as_a_consultation(
     handler = people(Role.CALL_HANDLER)
     incident = open_call(container, handler, clock)
     result = search(container, handler, incident["reference"], name="Jane Smith")
-    record = container.intel.record(handler, incident["reference"])
+    record = container.intel.record(handler, incident["reference"], container.clock())
     assert [s["id"] for s in record["searches"]] == [result.search_id]
     saved = record["searches"][0]
     assert saved["actor"] == handler.username
@@ -279,7 +279,7 @@ def test_attaching_a_person_carries_their_markers_into_the_assessment(
     assert evaluation.levels["intelligence"] == "high"
     causes = {r.answer for r in evaluation.raised if r.factor == "intelligence"}
     assert causes <= {"Weapons", "Domestic abuse perpetrator", "a restricted record raises the risk"} and causes
-    record = container.intel.record(handler, incident["reference"])
+    record = container.intel.record(handler, incident["reference"], container.clock())
     assert [(link["person_id"], link["role"]) for link in record["links"]] == [
         (population["john"], "suspect")
     ]

@@ -23,6 +23,7 @@ from thriives.domain.intel import (
 )
 from thriives.domain.intel_policy import IntelPolicy
 from thriives.domain.matching import Match, Query, likely, query_keys, rank
+from thriives.services.consultations import consulted
 from thriives.services.qa_facts import FactsKeeper
 
 RESTRICTED_CAUSE = "a restricted record raises the risk"
@@ -263,15 +264,19 @@ class IntelService:
             result["addresses"] = person["addresses"] if person is not None else place
         return result
 
-    def record(self, actor: Actor, reference: str) -> dict[str, Any]:
-        """What was searched on an incident, when, by whom, and who was attached."""
+    def record(self, actor: Actor, reference: str, now: datetime) -> dict[str, Any]:
+        """What was searched on an incident, when, by whom, and who was attached; the
+        reading is audited."""
         require(actor.role, Permission.VIEW_INCIDENT)
-        with self._uow() as uow:
+        with self._uow(write=True) as uow:
             incident = uow.incidents.require(reference)
-            return {
+            found = {
                 "searches": uow.intel.searches_of(incident["id"]),
                 "links": uow.intel.links_of(incident["id"]),
             }
+            consulted(uow, actor, incident["reference"], now, "searches")
+            uow.commit()
+        return found
 
     def da_flags(self, uow: SqlUnitOfWork, phone: str, now: datetime) -> tuple[str, ...]:
         """Why a caller's number is flagged for domestic abuse on the records, if it is: the

@@ -280,4 +280,5 @@ class RecordOut(BaseModel):
 )
 def record(reference: Reference, caller: CallerDep, request: Request) -> dict[str, Any]:
     """What was searched on the incident, when and by whom, and who was attached."""
-    return container_of(request).intel.record(caller.actor, reference)
+    container = container_of(request)
+    return container.intel.record(caller.actor, reference, container.clock())
