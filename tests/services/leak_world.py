@@ -30,6 +30,7 @@ shown to a role that may not see it.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -175,7 +176,9 @@ def load(container: Container, world: World, now: datetime) -> Loaded:
         loaded = Loaded([], place_ids, {})
         number = 0
         for index, spec in enumerate(world.people):
-            pid = records.save_person(uow, "w", f"p{index}", spec.forename, spec.surname, spec.born, None, now)
+            pid = records.save_person(
+                uow, "w", f"p{index}", spec.forename, spec.surname, spec.born, None, now
+            )
             loaded.person_ids.append(pid)
             loaded.homes[pid] = {place_ids[i] for i in spec.places}
             for i in spec.places:
@@ -191,7 +194,9 @@ def load(container: Container, world: World, now: datetime) -> Loaded:
             start, end = _span(span, today)
             number += 1
             row = _marker(number, "protected_address", start, end)
-            uow.connection.execute(insert(markers).values(**row | {"person_id": None, "address_id": place_ids[i]}))
+            uow.connection.execute(
+                insert(markers).values(**row | {"person_id": None, "address_id": place_ids[i]})
+            )
         records.rekey(uow, loaded.person_ids)
         uow.commit()
     loaded.protected = protected_by_rule(world, loaded)
@@ -317,19 +322,21 @@ def check_outputs(pages: Pages, world: World, loaded: Loaded, reference: str, af
     found = client.post(f"/incidents/{reference}/intel/search", data=typed, headers=htmx)
     assert found.status_code == 200, found.text
     shown["search fragment"] = found.text
-    import re
-
     person = re.search(r'name="person_id" value="(\d+)"', found.text)
     search_id = re.search(r'name="search_id" value="(\d+)"', found.text)
     if person and search_id:
         form = {"person_id": person[1], "search_id": search_id[1], "role": "victim"}
         attached = client.post(f"/incidents/{reference}/intel/attach", data=form, headers=htmx)
         shown["attach"] = attached.text
-        preview = client.post(f"/incidents/{reference}/assess/preview", data={"model": "thriives"}, headers=htmx)
+        preview = client.post(
+            f"/incidents/{reference}/assess/preview", data={"model": "thriives"}, headers=htmx
+        )
         shown["proposal"] = preview.text
         token = pages.tokens[role]
         body = {"model": "thriives", "ratings": {}, "answers": {}}
-        api_preview = client.post(f"/api/v1/incidents/{reference}/assessments/preview", json=body, headers=token)
+        api_preview = client.post(
+            f"/api/v1/incidents/{reference}/assessments/preview", json=body, headers=token
+        )
         shown["proposal (API)"] = api_preview.text
     for path in (
         f"/incidents/{reference}/intel/attached",

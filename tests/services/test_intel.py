@@ -278,7 +278,9 @@ def test_attaching_a_person_carries_their_markers_into_the_assessment(
     evaluation = evaluate(submission(container, facts_of(incident)), facts, container.assessment_policy)
     assert evaluation.levels["intelligence"] == "high"
     causes = {r.answer for r in evaluation.raised if r.factor == "intelligence"}
-    assert causes <= {"Weapons", "Domestic abuse perpetrator", "a restricted record raises the risk"} and causes
+    assert (
+        causes <= {"Weapons", "Domestic abuse perpetrator", "a restricted record raises the risk"} and causes
+    )
     record = container.intel.record(handler, incident["reference"], container.clock())
     assert [(link["person_id"], link["role"]) for link in record["links"]] == [
         (population["john"], "suspect")

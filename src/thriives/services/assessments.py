@@ -26,9 +26,9 @@ from thriives.domain.dash import DashResult, DashSubmission, score_dash
 from thriives.domain.errors import DomainError
 from thriives.domain.grading import is_domestic_abuse
 from thriives.domain.incidents import Status
-from thriives.services.consultations import consulted
 from thriives.services.assessment_due import assessment_followed
 from thriives.services.clocks import Clocks
+from thriives.services.consultations import consulted
 from thriives.services.intel import IntelService
 
 HISTORY_WINDOW = timedelta(days=365)

@@ -39,8 +39,8 @@ from thriives.domain.errors import Conflict, DomainError
 from thriives.domain.grading_clock import grading_due, grading_state, risk_cues
 from thriives.domain.incidents import LIVE_STATUSES, Status, require_reason
 from thriives.domain.reassessment import Trigger
-from thriives.services.consultations import consulted
 from thriives.services.clocks import Clocks
+from thriives.services.consultations import consulted
 from thriives.services.units import UnitService, backup_view, note_assignment
 
 OPERATIONAL = "operational: dispatch"

@@ -65,7 +65,14 @@ LOCATION_ONLY = {
 }
 LOCATION = (PLACE, POSTCODE)
 
-ROLES = (Role.SUPERVISOR, Role.CALL_HANDLER, Role.DISPATCHER, Role.PUBLIC_PROTECTION, Role.ANALYST, Role.ADMIN)
+ROLES = (
+    Role.SUPERVISOR,
+    Role.CALL_HANDLER,
+    Role.DISPATCHER,
+    Role.PUBLIC_PROTECTION,
+    Role.ANALYST,
+    Role.ADMIN,
+)
 
 
 def seeded(container: Container, people: People, clock: FakeClock) -> dict[str, Any]:
@@ -125,7 +132,9 @@ def test_every_get_route_that_shows_personal_data_audits_the_consultation(
     tokens = {}
     for role in ROLES:
         actor = people(role)
-        tokens[role] = {"Authorization": f"Bearer {container.accounts.issue_token(actor.username, 't', clock())}"}
+        tokens[role] = {
+            "Authorization": f"Bearer {container.accounts.issue_token(actor.username, 't', clock())}"
+        }
     day = clock().date().isoformat()
     values = seed | {
         "item_id": 1,

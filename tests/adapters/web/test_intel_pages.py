@@ -169,7 +169,9 @@ def test_a_bad_attach_says_why_and_without_javascript_an_attach_returns_to_the_a
     assert refused.status_code == 422 and "Not attached: role must be one of" in refused.text
     bad_id = client.post(f"/incidents/{reference}/intel/attach", data=form | {"person_id": "x"}, headers=htmx)
     assert bad_id.status_code == 422 and "person id is not a record number" in bad_id.text
-    unsearched = client.post(f"/incidents/{reference}/intel/attach", data=form | {"role": "victim"}, headers=htmx)
+    unsearched = client.post(
+        f"/incidents/{reference}/intel/attach", data=form | {"role": "victim"}, headers=htmx
+    )
     assert unsearched.status_code == 422 and "search id attach a person from a search" in unsearched.text
     found = client.post(f"/incidents/{reference}/intel/search", data={"name": "Jane Smith"}, headers=htmx)
     search_id = re.search(r'name="search_id" value="(\d+)"', found.text)
