@@ -371,3 +371,47 @@ def test_a_silent_999_call_from_the_number_of_a_da_victim_on_record_is_an_emerge
     assert facts.phone_linked_to_da and linked == ("on record: Domestic abuse victim",)
     silent = submission(container, facts, call_states=frozenset({"silent"}))
     assert evaluate(silent, facts, container.assessment_policy).proposed.grade == "emergency"
+
+
+def test_a_protected_address_finds_no_one_and_explains_nothing_for_any_role(
+    container: Container, people: People, population: dict[str, int]
+) -> None:
+    with container.uow(write=True) as uow:  # Margaret's co-resident at the protected address
+        lodger = records.save_person(
+            uow, "test", "p9", "Peter", "Quince", date(1960, 2, 2), None, clock_now(container)
+        )
+        place = uow.intel.people([population["margaret"]])[population["margaret"]]["addresses"][0]["id"]
+        records.link_address(uow, lodger, place)
+        records.rekey(uow, [lodger])
+        uow.commit()
+    for role in (Role.CALL_HANDLER, Role.SUPERVISOR):
+        by_postcode = search(container, people(role), postcode="TH4 9QZ")
+        assert by_postcode.matches == [] and by_postcode.considered == 0
+        guess = search(container, people(role), name="Margaret O'Brien", address="7 Mill Lane TH4 9QZ")
+        explained = [f.detail for f in guess.matches[0]["match"].fields if f.field == "address"]
+        assert explained == ["not an address on record"]
+        housemate = search(container, people(role), name="Peter Quince")
+        assert housemate.matches[0]["person"]["addresses"] == []  # the co-resident does not give it away
+    handler_view = search(container, people(Role.CALL_HANDLER), name="Margaret O'Brien")
+    assert handler_view.matches[0]["person"]["address_withheld"] is False  # no flag betrays the marker
+
+
+def test_only_a_person_the_incidents_search_found_can_be_attached(
+    container: Container, people: People, clock: FakeClock, population: dict[str, int]
+) -> None:
+    handler = people()
+    incident = open_call(container, handler, clock)
+    result = search(container, handler, incident["reference"], name="Jane Smith", date_of_birth="1990-11-02")
+    assert population["margaret"] not in {m["match"].person_id for m in result.matches}
+    with pytest.raises(DomainError) as unfound:
+        container.intel.attach(
+            handler, incident["reference"], population["margaret"], "victim", clock(), result.search_id
+        )
+    assert unfound.value.field == "person_id"
+    with pytest.raises(DomainError) as unsearched:
+        container.intel.attach(handler, incident["reference"], population["jane"], "victim", clock())
+    assert unsearched.value.field == "search_id"
+
+
+def clock_now(container: Container) -> Any:
+    return container.clock()
