@@ -415,3 +415,35 @@ def test_only_a_person_the_incidents_search_found_can_be_attached(
 
 def clock_now(container: Container) -> Any:
     return container.clock()
+
+
+def test_a_protected_address_marker_on_the_address_shows_it_only_once_opened_with_a_reason(
+    container: Container, people: People, population: dict[str, int]
+) -> None:
+    with container.uow(write=True) as uow:
+        refuge = records.save_address(uow, "test", "a9", "3 Orchard Row, Thornbury TH6 1PX")
+        records.link_address(uow, population["william"], refuge)
+        marker = records.save_marker(
+            uow,
+            {
+                "source": "test",
+                "source_id": "m-refuge",
+                "person_id": None,
+                "address_id": refuge,
+                "kind": "protected_address",
+                "origin": "refuge",
+                "valid_from": date(2020, 1, 1),
+                "valid_to": None,
+                "detail": "refuge",
+            },
+        )
+        records.rekey(uow, [population["william"]])
+        uow.commit()
+    supervisor = people(Role.SUPERVISOR)
+    found = search(container, supervisor, name="William Okonkwo")
+    assert found.matches[0]["person"]["addresses"] == [] and found.matches[0]["person"]["address_withheld"]
+    assert [m.code for m in found.matches[0]["markers"]] == ["protected_address"]
+    opened = container.intel.open_marker(
+        supervisor, marker, "welfare visit agreed by MARAC", clock_now(container)
+    )
+    assert [a["postcode"] for a in opened["addresses"]] == ["TH6 1PX"]
