@@ -99,11 +99,11 @@ def build(settings: Settings | None = None, clock: Clock = utc_now) -> Container
     supervision_policy = load_supervision_policy(settings.policy_dir, assessment_policy)
     facts = FactsKeeper(supervision_policy, ZoneInfo(settings.force_timezone))
     dispatch_policy = load_dispatch_policy(settings.policy_dir, assessment_policy, policy)
-    clocks = Clocks(assessment_policy, dispatch_policy, facts)
+    intel_policy = load_intel_policy(settings.policy_dir, assessment_policy)
+    clocks = Clocks(assessment_policy, dispatch_policy, facts, intel_policy.hiding)
     incidents = IncidentService(
         uow, policy, settings.force_timezone, settings.reference_prefix, assessment_policy, facts, clocks
     )
-    intel_policy = load_intel_policy(settings.policy_dir, assessment_policy)
     intel = IntelService(uow, intel_policy, facts)
     assessments = AssessmentService(uow, policy, assessment_policy, intel, clocks)
     container = Container(

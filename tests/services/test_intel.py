@@ -447,3 +447,18 @@ def test_a_protected_address_marker_on_the_address_shows_it_only_once_opened_wit
         supervisor, marker, "welfare visit agreed by MARAC", clock_now(container)
     )
     assert [a["postcode"] for a in opened["addresses"]] == ["TH6 1PX"]
+
+
+def test_a_protected_address_is_left_out_of_its_postcodes_centre(
+    container: Container, population: dict[str, int]
+) -> None:
+    with container.uow(write=True) as uow:
+        refuge = records.save_address(uow, "test", "a8", "5 Mill Lane, Ashcombe TH4 9QZ", None, 52.1, -1.2)
+        records.link_address(uow, population["margaret"], refuge)  # she has the marker
+        records.save_address(uow, "test", "a7", "2 Kiln Yard, Ashcombe TH9 9QZ", None, 52.3, -1.4)
+        uow.commit()
+    hiding = container.intel.policy.hiding
+    with container.uow() as uow:
+        assert uow.intel.postcode_centre("TH4 9QZ", hiding) is None
+        assert uow.intel.postcode_centre("TH4 9QZ") == (52.1, -1.2)  # what it was before
+        assert uow.intel.postcode_centre("TH9 9QZ", hiding) == (52.3, -1.4)

@@ -330,11 +330,25 @@ class IntelRepository:
         row = self._c.execute(select(markers).where(markers.c.id == marker_id)).mappings().first()
         return dict(row) if row else None
 
-    def postcode_centre(self, postcode: str) -> tuple[float, float] | None:
-        """The mean position of the recorded addresses with this postcode, if any have one."""
+    def postcode_centre(self, postcode: str, hiding: Sequence[str] = ()) -> tuple[float, float] | None:
+        """The mean position of the recorded addresses with this postcode, if any have one,
+        leaving out any address that has, or whose residents have, a marker of a kind in
+        ``hiding`` at any time (a refuge alone in its postcode would otherwise be pinned)."""
+        residents = (
+            select(person_addresses.c.person_id)
+            .where(person_addresses.c.address_id == addresses.c.id)
+            .correlate(addresses)
+        )
+        protected = (
+            select(markers.c.id)
+            .where(markers.c.kind.in_(list(hiding)))
+            .where(or_(markers.c.address_id == addresses.c.id, markers.c.person_id.in_(residents)))
+            .correlate(addresses)
+            .exists()
+        )
         row = self._c.execute(
             select(func.avg(addresses.c.latitude), func.avg(addresses.c.longitude)).where(
-                addresses.c.postcode == postcode, addresses.c.latitude.is_not(None)
+                addresses.c.postcode == postcode, addresses.c.latitude.is_not(None), ~protected
             )
         ).first()
         if row is None or row[0] is None:
