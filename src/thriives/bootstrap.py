@@ -112,7 +112,8 @@ def build(settings: Settings | None = None, clock: Clock = utc_now) -> Container
     supervision_policy = load_supervision_policy(settings.policy_dir, assessment_policy)
     facts = FactsKeeper(supervision_policy, ZoneInfo(settings.force_timezone))
     dispatch_policy = load_dispatch_policy(settings.policy_dir, assessment_policy, policy)
-    clocks = Clocks(assessment_policy, dispatch_policy, facts)
+    intel_policy = load_intel_policy(settings.policy_dir, assessment_policy)
+    clocks = Clocks(assessment_policy, dispatch_policy, facts, intel_policy.hiding)
     window = load_time_window(settings.policy_dir)
     incidents = IncidentService(
         uow,
@@ -124,7 +125,6 @@ def build(settings: Settings | None = None, clock: Clock = utc_now) -> Container
         clocks,
         window,
     )
-    intel_policy = load_intel_policy(settings.policy_dir, assessment_policy)
     intel = IntelService(uow, intel_policy, facts)
     assessments = AssessmentService(uow, policy, assessment_policy, intel, clocks)
     container = Container(

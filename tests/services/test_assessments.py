@@ -82,7 +82,7 @@ def test_a_reassessment_is_a_new_version_and_history_is_kept(
         handler, incident["reference"], submission(container, facts, ratings=ratings), clock()
     )
     assert second.version == 2
-    history, _ = container.assessments.history(handler, incident["reference"])
+    history, _ = container.assessments.history(handler, incident["reference"], container.clock())
     assert [h["version"] for h in history] == [1, 2]
     assert history[1]["levels"]["risk"] == "high"
     assert history[0]["policy_version"] == container.assessment_policy.version
@@ -233,7 +233,7 @@ def test_a_dash_with_a_question_not_asked_is_refused_and_nothing_saved(
             handler, incident["reference"], DashSubmission({i: "no" for i in ids[:-1]}, {}), clock()
         )
     assert refused.value.field == f"answers.{ids[-1]}"
-    assert container.assessments.history(handler, incident["reference"])[1] == []
+    assert container.assessments.history(handler, incident["reference"], container.clock())[1] == []
 
 
 def test_supervisors_keep_versioned_aide_memoires(
@@ -280,5 +280,5 @@ def test_concurrent_assessments_of_one_incident_get_distinct_versions(
     versions = sorted(r for r in results if isinstance(r, int))
     assert versions == list(range(1, len(versions) + 1)) and versions
     assert all(r == "version" for r in results if isinstance(r, str))
-    history, _ = container.assessments.history(handlers[0], incident["reference"])
+    history, _ = container.assessments.history(handlers[0], incident["reference"], container.clock())
     assert [h["version"] for h in history] == versions

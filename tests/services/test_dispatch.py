@@ -570,7 +570,7 @@ def test_timing_measures_from_the_call_and_from_dispatch(
     container.dispatch.assign(dispatcher, incident["reference"], "AS11", None, clock())
     clock.advance(minutes=7, seconds=30)
     container.dispatch.move(dispatcher, "AS11", UnitStatus.AT_SCENE, clock())
-    timing = container.dispatch.timing(dispatcher, incident["reference"])
+    timing = container.dispatch.timing(dispatcher, incident["reference"], container.clock())
     times = timing["times"]
     assert (
         times["call_to_grade_s"],
@@ -587,7 +587,7 @@ def test_timing_of_an_incident_not_yet_attended_leaves_the_missing_times_empty(
 ) -> None:
     handler = people()
     incident = open_incident(container, handler, clock)
-    times = container.dispatch.timing(handler, incident["reference"])["times"]
+    times = container.dispatch.timing(handler, incident["reference"], container.clock())["times"]
     assert times["call_to_dispatch_s"] is None and times["dispatch_to_arrival_s"] is None
 
 

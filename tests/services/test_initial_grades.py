@@ -59,7 +59,7 @@ def test_a_quick_grade_makes_the_incident_dispatchable_and_starts_its_clock(
     row = incident_row(container, incident["reference"])
     assert (row["status"], row["grade"], row["graded_at"]) == (Status.GRADED.value, "emergency", given_at)
     assert {"attendance.at_risk", "attendance.breach", "assessment.due"} <= pending(container, row["id"])
-    timing = container.dispatch.timing(dispatcher, incident["reference"])
+    timing = container.dispatch.timing(dispatcher, incident["reference"], container.clock())
     assert timing["clock"]["target_minutes"] == 15
     _, found = container.dispatch.recommendations(dispatcher, incident["reference"])
     container.dispatch.assign(

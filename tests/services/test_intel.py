@@ -155,7 +155,7 @@ def test_each_search_is_recorded_on_the_incident_and_audited_as_a_consultation(
     handler = people(Role.CALL_HANDLER)
     incident = open_call(container, handler, clock)
     result = search(container, handler, incident["reference"], name="Jane Smith")
-    record = container.intel.record(handler, incident["reference"])
+    record = container.intel.record(handler, incident["reference"], container.clock())
     assert [s["id"] for s in record["searches"]] == [result.search_id]
     saved = record["searches"][0]
     assert saved["actor"] == handler.username
@@ -269,15 +269,19 @@ def test_attaching_a_person_carries_their_markers_into_the_assessment(
         handler, incident["reference"], population["john"], "suspect", clock(), result.search_id
     )
     assert attached["added"]
-    again = container.intel.attach(handler, incident["reference"], population["john"], "suspect", clock())
+    again = container.intel.attach(
+        handler, incident["reference"], population["john"], "suspect", clock(), result.search_id
+    )
     assert not again["added"]
     with container.uow() as uow:
         facts, _ = container.assessments.facts(uow, uow.incidents.require(incident["reference"]), clock())
     evaluation = evaluate(submission(container, facts_of(incident)), facts, container.assessment_policy)
     assert evaluation.levels["intelligence"] == "high"
     causes = {r.answer for r in evaluation.raised if r.factor == "intelligence"}
-    assert causes <= {"Weapons", "Domestic abuse perpetrator", "restricted marker"} and causes
-    record = container.intel.record(handler, incident["reference"])
+    assert (
+        causes <= {"Weapons", "Domestic abuse perpetrator", "a restricted record raises the risk"} and causes
+    )
+    record = container.intel.record(handler, incident["reference"], container.clock())
     assert [(link["person_id"], link["role"]) for link in record["links"]] == [
         (population["john"], "suspect")
     ]
@@ -367,3 +371,94 @@ def test_a_silent_999_call_from_the_number_of_a_da_victim_on_record_is_an_emerge
     assert facts.phone_linked_to_da and linked == ("on record: Domestic abuse victim",)
     silent = submission(container, facts, call_states=frozenset({"silent"}))
     assert evaluate(silent, facts, container.assessment_policy).proposed.grade == "emergency"
+
+
+def test_a_protected_address_finds_no_one_and_explains_nothing_for_any_role(
+    container: Container, people: People, population: dict[str, int]
+) -> None:
+    with container.uow(write=True) as uow:  # Margaret's co-resident at the protected address
+        lodger = records.save_person(
+            uow, "test", "p9", "Peter", "Quince", date(1960, 2, 2), None, clock_now(container)
+        )
+        place = uow.intel.people([population["margaret"]])[population["margaret"]]["addresses"][0]["id"]
+        records.link_address(uow, lodger, place)
+        records.rekey(uow, [lodger])
+        uow.commit()
+    for role in (Role.CALL_HANDLER, Role.SUPERVISOR):
+        by_postcode = search(container, people(role), postcode="TH4 9QZ")
+        assert by_postcode.matches == [] and by_postcode.considered == 0
+        guess = search(container, people(role), name="Margaret O'Brien", address="7 Mill Lane TH4 9QZ")
+        explained = [f.detail for f in guess.matches[0]["match"].fields if f.field == "address"]
+        assert explained == ["not an address on record"]
+        housemate = search(container, people(role), name="Peter Quince")
+        assert housemate.matches[0]["person"]["addresses"] == []  # the co-resident does not give it away
+    handler_view = search(container, people(Role.CALL_HANDLER), name="Margaret O'Brien")
+    assert handler_view.matches[0]["person"]["address_withheld"] is False  # no flag betrays the marker
+
+
+def test_only_a_person_the_incidents_search_found_can_be_attached(
+    container: Container, people: People, clock: FakeClock, population: dict[str, int]
+) -> None:
+    handler = people()
+    incident = open_call(container, handler, clock)
+    result = search(container, handler, incident["reference"], name="Jane Smith", date_of_birth="1990-11-02")
+    assert population["margaret"] not in {m["match"].person_id for m in result.matches}
+    with pytest.raises(DomainError) as unfound:
+        container.intel.attach(
+            handler, incident["reference"], population["margaret"], "victim", clock(), result.search_id
+        )
+    assert unfound.value.field == "person_id"
+    with pytest.raises(DomainError) as unsearched:
+        container.intel.attach(handler, incident["reference"], population["jane"], "victim", clock())
+    assert unsearched.value.field == "search_id"
+
+
+def clock_now(container: Container) -> Any:
+    return container.clock()
+
+
+def test_a_protected_address_marker_on_the_address_shows_it_only_once_opened_with_a_reason(
+    container: Container, people: People, population: dict[str, int]
+) -> None:
+    with container.uow(write=True) as uow:
+        refuge = records.save_address(uow, "test", "a9", "3 Orchard Row, Thornbury TH6 1PX")
+        records.link_address(uow, population["william"], refuge)
+        marker = records.save_marker(
+            uow,
+            {
+                "source": "test",
+                "source_id": "m-refuge",
+                "person_id": None,
+                "address_id": refuge,
+                "kind": "protected_address",
+                "origin": "refuge",
+                "valid_from": date(2020, 1, 1),
+                "valid_to": None,
+                "detail": "refuge",
+            },
+        )
+        records.rekey(uow, [population["william"]])
+        uow.commit()
+    supervisor = people(Role.SUPERVISOR)
+    found = search(container, supervisor, name="William Okonkwo")
+    assert found.matches[0]["person"]["addresses"] == [] and found.matches[0]["person"]["address_withheld"]
+    assert [m.code for m in found.matches[0]["markers"]] == ["protected_address"]
+    opened = container.intel.open_marker(
+        supervisor, marker, "welfare visit agreed by MARAC", clock_now(container)
+    )
+    assert [a["postcode"] for a in opened["addresses"]] == ["TH6 1PX"]
+
+
+def test_a_protected_address_is_left_out_of_its_postcodes_centre(
+    container: Container, population: dict[str, int]
+) -> None:
+    with container.uow(write=True) as uow:
+        refuge = records.save_address(uow, "test", "a8", "5 Mill Lane, Ashcombe TH4 9QZ", None, 52.1, -1.2)
+        records.link_address(uow, population["margaret"], refuge)  # she has the marker
+        records.save_address(uow, "test", "a7", "2 Kiln Yard, Ashcombe TH9 9QZ", None, 52.3, -1.4)
+        uow.commit()
+    hiding = container.intel.policy.hiding
+    with container.uow() as uow:
+        assert uow.intel.postcode_centre("TH4 9QZ", hiding) is None
+        assert uow.intel.postcode_centre("TH4 9QZ") == (52.1, -1.2)  # what it was before
+        assert uow.intel.postcode_centre("TH9 9QZ", hiding) == (52.3, -1.4)

@@ -171,7 +171,10 @@ def test_a_backup_request_marks_the_board_steers_recommendations_and_is_satisfie
     cancelled = units.cancel_backup(dispatcher, ref, "calmed down", clock())
     assert cancelled["status"] == "cancelled"
     assert timeline(container, incident["id"])[-1]["kind"] == "incident.backup_cancelled"
-    assert container.dispatch.timing(dispatcher, ref)["backups"][-1]["end_reason"] == "calmed down"
+    assert (
+        container.dispatch.timing(dispatcher, ref, container.clock())["backups"][-1]["end_reason"]
+        == "calmed down"
+    )
 
 
 def test_recommendations_measure_from_the_last_known_position_while_recent(

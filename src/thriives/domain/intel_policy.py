@@ -8,7 +8,7 @@ so they are data (``policy/intel.json``), checked against the assessment policy 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from thriives.domain.assessment_policy import AssessmentPolicy
@@ -36,6 +36,16 @@ class IntelPolicy:
     shortlist: int  # how many candidates are scored in full
     shown: int  # how many matches a search returns
     per_key: int  # the most people read for one blocking key (bounds every query)
+    # What any restricted marker raises, whatever its kind: the highest level each restricted
+    # kind raises a factor to. A handler who may not see restricted markers sees only that
+    # "a restricted record raises the risk"; a raise that differed by kind would tell them
+    # which kind it is.
+    restricted_raises: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def hiding(self) -> tuple[str, ...]:
+        """The marker kinds that withhold a person's or an address's addresses."""
+        return tuple(sorted(code for code, kind in self.markers.items() if kind.hides_address))
 
 
 def parse_intel_policy(data: Any, assessment: AssessmentPolicy, source: str = "intel.json") -> IntelPolicy:
@@ -89,6 +99,19 @@ def parse_intel_policy(data: Any, assessment: AssessmentPolicy, source: str = "i
         shortlist=int(search.number("shortlist", 1, 1000)),
         shown=int(search.number("shown", 1, 100)),
         per_key=int(search.number("per_key", 10, 10_000)),
+        restricted_raises=_restricted_raises(kinds, assessment),
     )
     problems.raise_if_any()
     return policy
+
+
+def _restricted_raises(kinds: Mapping[str, MarkerKind], assessment: AssessmentPolicy) -> dict[str, str]:
+    """Each factor any restricted kind raises, at the highest level any of them raises it."""
+    found: dict[str, str] = {}
+    for kind in kinds.values():
+        if not kind.restricted:
+            continue
+        for factor, level in kind.raises.items():
+            if factor not in found or assessment.rank(level) > assessment.rank(found[factor]):
+                found[factor] = level
+    return dict(sorted(found.items()))

@@ -28,6 +28,7 @@ from thriives.domain.grading import is_domestic_abuse
 from thriives.domain.incidents import Status
 from thriives.services.assessment_due import assessment_followed
 from thriives.services.clocks import Clocks
+from thriives.services.consultations import consulted
 from thriives.services.intel import IntelService
 
 HISTORY_WINDOW = timedelta(days=365)
@@ -352,11 +353,17 @@ class AssessmentService:
             uow.commit()
         return result
 
-    def history(self, actor: Actor, reference: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    def history(
+        self, actor: Actor, reference: str, now: datetime
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Every assessment and DASH record of the incident; the reading is audited."""
         require(actor.role, Permission.VIEW_INCIDENT)
-        with self._uow() as uow:
+        with self._uow(write=True) as uow:
             incident = uow.incidents.require(reference)
-            return uow.assessments.history(incident["id"]), uow.assessments.dash_history(incident["id"])
+            found = uow.assessments.history(incident["id"]), uow.assessments.dash_history(incident["id"])
+            consulted(uow, actor, incident["reference"], now, "assessments")
+            uow.commit()
+        return found
 
     def aide_memoire(self, category: str) -> dict[str, Any] | None:
         self.categories.require_category(category, "category")

@@ -34,6 +34,7 @@ class Clocks:
     assessment: AssessmentPolicy
     policy: DispatchPolicy
     facts: FactsKeeper | None = None  # the QA facts and review queue, kept in step
+    hiding: tuple[str, ...] = ()  # marker kinds that protect an address: left out of a centre
 
     # ---- where ---------------------------------------------------------------------------
 
@@ -42,7 +43,7 @@ class Clocks:
         if incident.get("latitude") is not None and incident.get("longitude") is not None:
             return Position(incident["latitude"], incident["longitude"])
         if incident.get("postcode"):
-            found = uow.intel.postcode_centre(incident["postcode"])
+            found = uow.intel.postcode_centre(incident["postcode"], self.hiding)
             if found is not None:
                 return Position(*found)
         return None

@@ -41,6 +41,7 @@ from thriives.domain.incidents import LIVE_STATUSES, Status, require_reason
 from thriives.domain.reassessment import Trigger
 from thriives.domain.time_window import TimeWindow
 from thriives.services.clocks import Clocks
+from thriives.services.consultations import consulted
 from thriives.services.units import UnitService, backup_view, note_assignment
 
 OPERATIONAL = "operational: dispatch"
@@ -447,10 +448,11 @@ class DispatchService:
             uow.commit()
             return task
 
-    def timing(self, actor: Actor, reference: str) -> dict[str, Any]:
-        """Times received, graded, dispatched and arrived, from the call and from dispatch."""
+    def timing(self, actor: Actor, reference: str, now: datetime) -> dict[str, Any]:
+        """Times received, graded, dispatched and arrived, from the call and from dispatch;
+        the reading is audited."""
         require(actor.role, Permission.VIEW_INCIDENT)
-        with self._uow() as uow:
+        with self._uow(write=True) as uow:
             incident = uow.incidents.require(reference)
             assignments = uow.dispatch.assignments_of(incident["id"])
             tasks = uow.dispatch.tasks_of(incident["id"])
@@ -458,6 +460,8 @@ class DispatchService:
             deadlines = uow.dispatch.pending_deadlines(incident["id"])
             backups = uow.backups.requests_of(incident["id"])
             holding = uow.backups.units_holding(incident["id"])
+            consulted(uow, actor, incident["reference"], now, "dispatch")
+            uow.commit()
         current = {a["call_sign"]: a for a in assignments if a["ended_at"] is None}
         return {
             "times": measured(incident),

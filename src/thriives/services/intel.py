@@ -23,8 +23,10 @@ from thriives.domain.intel import (
 )
 from thriives.domain.intel_policy import IntelPolicy
 from thriives.domain.matching import Match, Query, likely, query_keys, rank
+from thriives.services.consultations import consulted
 from thriives.services.qa_facts import FactsKeeper
 
+RESTRICTED_CAUSE = "a restricted record raises the risk"
 TERMS = ("name", "date_of_birth", "phone", "address", "postcode", "registration")
 
 
@@ -66,21 +68,28 @@ class IntelService:
         """Find people matching what the caller gave, explained, and record the search.
 
         1. Check the terms (each fault named) and, with no incident, the justification.
-        2. Read candidates by blocking key (each key bounded), score a shortlist, rank.
-        3. Read the shown people's details, markers (restricted ones only for roles that
-           may see them, without detail) and 12-month history.
+        2. Read candidates by blocking key (each key bounded), score a shortlist, rank. A
+           protected address (see ``protected_places``) plays no part: it brings no one
+           into the shortlist, scores nothing and is explained nowhere, whoever searches.
+        3. Read the shown people's details (without protected addresses), markers
+           (restricted ones only for roles that may see them, without detail) and
+           12-month history.
         4. Record the search on the incident and audit it as a consultation, in one commit.
         """
         require(actor.role, Permission.SEARCH_INTEL)
         query = parse_query(now.date(), **{k: terms.get(k) for k in TERMS})
         why = require_justification(justification) if reference is None else f"call {reference}"
         keys = query_keys(query)
+        hiding, today = self.policy.hiding, now.date()
         with self._uow() as uow:
             incident = uow.incidents.require(reference) if reference else None
-            ids, considered = uow.intel.shortlist(keys, self.policy.per_key, self.policy.shortlist)
-            facts = uow.intel.facts(ids)
+            ids, considered = uow.intel.shortlist(
+                keys, self.policy.per_key, self.policy.shortlist, hiding, today
+            )
+            withheld = uow.intel.protected_places(ids, hiding, today)
+            facts = uow.intel.facts(ids, frozenset(withheld))
             matches = rank(query, facts, self.policy.bands, self.policy.shown)
-            shown = self._describe(uow, actor, matches, now)
+            shown = self._describe(uow, actor, matches, now, withheld)
         best = likely(matches, self.policy.bands)
         with self._uow(write=True) as uow:
             search_id = uow.intel.record_search(
@@ -123,34 +132,44 @@ class IntelService:
         return SearchResult(search_id, query, shown, considered, broad, best.person_id if best else None)
 
     def _describe(
-        self, uow: SqlUnitOfWork, actor: Actor, matches: list[Match], now: datetime
+        self,
+        uow: SqlUnitOfWork,
+        actor: Actor,
+        matches: list[Match],
+        now: datetime,
+        withheld: set[int],
     ) -> list[dict[str, Any]]:
+        """Each match as this user may see it. Protected addresses are left out for every
+        role, co-residents' included; only a role that may see restricted markers is told
+        that an address was withheld (it sees the marker too, and may open it)."""
         ids = [m.person_id for m in matches]
         people = uow.intel.people(ids)
         address_ids = [a["id"] for p in people.values() for a in p["addresses"]]
         by_person: dict[int, list[MarkerView]] = {pid: [] for pid in ids}
-        owner = {a["id"]: pid for pid, p in people.items() for a in p["addresses"]}
-        withheld: set[int] = set()
+        residents: dict[int, list[int]] = {}
+        for pid, p in people.items():
+            for a in p["addresses"]:
+                residents.setdefault(a["id"], []).append(pid)
         for row in uow.intel.markers_of(ids, address_ids):
-            pid = row["person_id"] or owner[row["address_id"]]
-            kind = self.policy.markers.get(row["kind"])
-            if kind and kind.hides_address and is_active(row["valid_from"], row["valid_to"], now.date()):
-                withheld.add(pid)  # whether or not this user may see the marker itself
             view = self._view(row, actor, now)
-            if view is not None:
-                by_person[pid].append(view)
+            if view is None:
+                continue
+            for pid in [row["person_id"]] if row["person_id"] else residents.get(row["address_id"], []):
+                if pid in by_person:
+                    by_person[pid].append(view)
         history = uow.intel.history(ids, now - timedelta(days=self.policy.history_days))
+        entitled = can(actor.role, Permission.VIEW_RESTRICTED_INTEL)
         shown = []
         for match in matches:
             person = people[match.person_id]
-            marks = by_person[match.person_id]
-            if match.person_id in withheld:
-                person = person | {"addresses": [], "address_withheld": True}
+            kept = [a for a in person["addresses"] if a["id"] not in withheld]
+            hidden = len(kept) < len(person["addresses"])
+            person = person | {"addresses": kept, "address_withheld": entitled and hidden}
             shown.append(
                 {
                     "person": person,
                     "match": match,
-                    "markers": marks,
+                    "markers": by_person[match.person_id],
                     "history": summarise(history.get(match.person_id, []), now, self.policy),
                 }
             )
@@ -182,22 +201,26 @@ class IntelService:
         now: datetime,
         search_id: int | None = None,
     ) -> dict[str, Any]:
-        """Link a person found by a search to the incident in a role; the markers follow.
-        Attaching changes the incident (its assessment), so it needs both permissions."""
+        """Link a person found by a search on this incident to it in a role; the markers
+        follow. Only someone that search showed can be attached: attaching any record by
+        its number would let a handler read what a restricted marker does to the proposal
+        for people no search of theirs had found. Attaching changes the incident (its
+        assessment), so it needs both permissions."""
         require(actor.role, Permission.SEARCH_INTEL)
         require(actor.role, Permission.UPDATE_INCIDENT)
         try:
             link_role = LinkRole(role)
         except ValueError:
             raise DomainError(f"must be one of {', '.join(LinkRole)}", "role") from None
+        if search_id is None:
+            raise DomainError("attach a person from a search made on this incident", "search_id")
         with self._uow(write=True) as uow:
             incident = uow.incidents.require(reference)
-            if not uow.intel.people([person_id]):
-                raise NotFound(f"no person {person_id}", "person_id")
-            if search_id is not None:
-                found = uow.intel.search(search_id)
-                if found is None or found["incident_id"] != incident["id"]:
-                    raise DomainError("is not a search made on this incident", "search_id")
+            found = uow.intel.search(search_id)
+            if found is None or found["incident_id"] != incident["id"]:
+                raise DomainError("is not a search made on this incident", "search_id")
+            if person_id not in {int(r["person_id"]) for r in found["results"]}:
+                raise DomainError("was not among the people that search found", "person_id")
             added = uow.intel.link(
                 {
                     "incident_id": incident["id"],
@@ -235,22 +258,27 @@ class IntelService:
                 raise NotFound(f"no marker {marker_id}", "marker_id")
             kind = self.policy.markers.get(row["kind"])
             person = uow.intel.people([row["person_id"]]).get(row["person_id"]) if row["person_id"] else None
+            place = uow.intel.addresses([row["address_id"]]) if row["address_id"] else []
             uow.journal.audit(now, actor.username, Operation.CONSULTATION, "marker", str(marker_id), why)
             uow.commit()
         result = dict(row) | {"label": kind.label if kind else row["kind"]}
-        if person is not None and kind is not None and kind.hides_address:
-            result["addresses"] = person["addresses"]
+        if kind is not None and kind.hides_address:  # the address, now a reason is recorded
+            result["addresses"] = person["addresses"] if person is not None else place
         return result
 
-    def record(self, actor: Actor, reference: str) -> dict[str, Any]:
-        """What was searched on an incident, when, by whom, and who was attached."""
+    def record(self, actor: Actor, reference: str, now: datetime) -> dict[str, Any]:
+        """What was searched on an incident, when, by whom, and who was attached; the
+        reading is audited."""
         require(actor.role, Permission.VIEW_INCIDENT)
-        with self._uow() as uow:
+        with self._uow(write=True) as uow:
             incident = uow.incidents.require(reference)
-            return {
+            found = {
                 "searches": uow.intel.searches_of(incident["id"]),
                 "links": uow.intel.links_of(incident["id"]),
             }
+            consulted(uow, actor, incident["reference"], now, "searches")
+            uow.commit()
+        return found
 
     def da_flags(self, uow: SqlUnitOfWork, phone: str, now: datetime) -> tuple[str, ...]:
         """Why a caller's number is flagged for domestic abuse on the records, if it is: the
@@ -265,19 +293,27 @@ class IntelService:
     def raises(self, uow: SqlUnitOfWork, incident_id: str, now: datetime) -> tuple[Raise, ...]:
         """The factor levels implied by the active markers of the people attached to an incident.
 
-        A restricted marker raises its factors too, but its cause reads "restricted marker"
-        so that the assessment record does not disclose what it is.
+        A restricted marker raises the same factors to the same levels whatever its kind
+        (``restricted_raises``), once however many there are, with the cause "a restricted
+        record raises the risk": neither the proposal nor the assessment record discloses
+        which kind it is to a handler who may not open it.
         """
         ids = sorted({link["person_id"] for link in uow.intel.links_of(incident_id)})
         if not ids:
             return ()
         places = [a["id"] for p in uow.intel.people(ids).values() for a in p["addresses"]]
         found: list[Raise] = []
+        restricted = False
         for row in uow.intel.markers_of(ids, places):
             kind = self.policy.markers.get(row["kind"])
             if kind is None or not is_active(row["valid_from"], row["valid_to"], now.date()):
                 continue
-            cause = "restricted marker" if kind.restricted else kind.label
+            if kind.restricted:
+                restricted = True
+                continue
             for factor, level in kind.raises.items():
-                found.append(Raise(factor, level, f"marker:{row['id']}", cause))
+                found.append(Raise(factor, level, f"marker:{row['id']}", kind.label))
+        if restricted:
+            for factor, level in self.policy.restricted_raises.items():
+                found.append(Raise(factor, level, "marker:restricted", RESTRICTED_CAUSE))
         return tuple(found)

@@ -225,8 +225,9 @@ def test_attaching_a_match_carries_its_markers_into_the_assessment(
         ({"role": "bystander"}, 422, "role"),
         ({"person_id": 0}, 422, "person_id"),
         ({"person_id": 2**63}, 422, "person_id"),
-        ({"person_id": 999_999}, 404, "person_id"),
+        ({"person_id": 999_999}, 422, "person_id"),  # not among the search's results
         ({"search_id": 999_999}, 422, "search_id"),
+        ({"search_id": None}, 422, "search_id"),  # attached only from a search on the incident
     ],
 )
 def test_a_bad_attach_is_refused_naming_the_field(
@@ -239,7 +240,9 @@ def test_a_bad_attach_is_refused_naming_the_field(
 ) -> None:
     handler = bearer(Role.CALL_HANDLER)
     reference = opened(client, handler)
-    attach = {"person_id": population["jane"], "role": "victim"} | change
+    found = search(client, handler, reference=reference, name="Jane Smith").json()
+    attach = {"person_id": population["jane"], "role": "victim", "search_id": found["search_id"]} | change
+    attach = {k: v for k, v in attach.items() if v is not None}
     response = client.post(f"/api/v1/incidents/{reference}/people", json=attach, headers=handler)
     assert response.status_code == status, response.text
     assert response.json()["errors"][0]["field"] == field

@@ -169,7 +169,19 @@ def test_a_bad_attach_says_why_and_without_javascript_an_attach_returns_to_the_a
     assert refused.status_code == 422 and "Not attached: role must be one of" in refused.text
     bad_id = client.post(f"/incidents/{reference}/intel/attach", data=form | {"person_id": "x"}, headers=htmx)
     assert bad_id.status_code == 422 and "person id is not a record number" in bad_id.text
-    plain = {"csrf_token": htmx["X-CSRF-Token"], "person_id": str(population["jane"]), "role": "victim"}
+    unsearched = client.post(
+        f"/incidents/{reference}/intel/attach", data=form | {"role": "victim"}, headers=htmx
+    )
+    assert unsearched.status_code == 422 and "search id attach a person from a search" in unsearched.text
+    found = client.post(f"/incidents/{reference}/intel/search", data={"name": "Jane Smith"}, headers=htmx)
+    search_id = re.search(r'name="search_id" value="(\d+)"', found.text)
+    assert search_id is not None
+    plain = {
+        "csrf_token": htmx["X-CSRF-Token"],
+        "person_id": str(population["jane"]),
+        "role": "victim",
+        "search_id": search_id[1],
+    }
     back = client.post(f"/incidents/{reference}/intel/attach", data=plain, follow_redirects=False)
     assert back.status_code == 303 and back.headers["location"] == f"/incidents/{reference}/assess"
 
@@ -201,12 +213,14 @@ def test_the_incident_page_lists_the_searches_and_the_people_attached(
 ) -> None:
     handler = people(Role.CALL_HANDLER).username
     reference, htmx = on_call(client, handler)
-    client.post(
+    found = client.post(
         f"/incidents/{reference}/intel/search",
         data={"name": "Jon Smyth", "phone": "07700 900999"},
         headers=htmx,
     )
-    form = {"person_id": str(population["john"]), "role": "suspect"}
+    search_id = re.search(r'name="search_id" value="(\d+)"', found.text)
+    assert search_id is not None
+    form = {"person_id": str(population["john"]), "role": "suspect", "search_id": search_id[1]}
     client.post(f"/incidents/{reference}/intel/attach", data=form, headers=htmx)
     page = client.get(f"/incidents/{reference}").text
     assert f'hx-get="/incidents/{reference}/intel/panel"' in page

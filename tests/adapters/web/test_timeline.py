@@ -70,7 +70,7 @@ def test_an_incident_through_its_whole_life_reads_in_plain_words_on_every_page(
     container.deadlines.fire_due(clock(), "test")  # escalated
     assess(container, handler, reference)
     task = container.reassessments.open_tasks(dispatcher)[0]["id"]
-    version = len(container.assessments.history(handler, reference)[0])
+    version = len(container.assessments.history(handler, reference, container.clock())[0])
     done = Completion("voicemail", "left a message", ("advice",), None, clock().replace(year=2027), version)
     container.reassessments.complete(dispatcher, task, done, clock())
     item = items_of(container, supervisor, reference)["domestic_abuse"]

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, text, update
+from sqlalchemy import Connection, Date, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from thriives.adapters.db.intel_tables import (
@@ -25,7 +25,7 @@ from thriives.adapters.db.intel_tables import (
 )
 from thriives.adapters.db.tables import dash_assessments, incidents
 from thriives.domain.addresses import Address
-from thriives.domain.intel import HistoryLine
+from thriives.domain.intel import HistoryLine, is_active
 from thriives.domain.matching import BROAD_KEYS, KEY_WEIGHTS, NARROW_KEYS, Name, PersonFacts, key_id
 from thriives.domain.names import name_words
 
@@ -85,6 +85,33 @@ _MARKERS = (
 )
 
 
+# A protected address: one with an active address-hiding marker on it, or on anyone who lives
+# there (so a co-resident's record does not give away a refuge address). ``a`` is the address.
+_PROTECTED = (
+    "EXISTS (SELECT 1 FROM markers m WHERE m.kind IN :hiding"
+    " AND (m.valid_from IS NULL OR m.valid_from <= :today)"
+    " AND (m.valid_to IS NULL OR m.valid_to >= :today)"
+    " AND (m.address_id = a.id OR m.person_id IN"
+    " (SELECT r.person_id FROM person_addresses r WHERE r.address_id = a.id)))"
+)
+
+
+def _unprotected_place(kind: str, index: int, key: str, values: dict[str, Any]) -> str:
+    """For an address key, the condition that the person has an address giving that key
+    which is not protected: a protected address never brings anyone into a shortlist."""
+    if kind == "p":
+        values[f"v{index}"] = key[2:]
+        same = f"a.postcode = :v{index}"
+    else:  # a:street:number
+        street, _, number = key[2:].rpartition(":")
+        values[f"v{index}"], values[f"w{index}"] = street, number
+        same = f"a.street = :v{index} AND a.number = :w{index}"
+    return (
+        " AND EXISTS (SELECT 1 FROM person_addresses pa JOIN addresses a ON a.id = pa.address_id"
+        f" WHERE pa.person_id = search_keys.person_id AND {same} AND NOT {_PROTECTED})"
+    )
+
+
 def _name(forenames: str, surname: str) -> Name:
     """A stored name as matching reads it: folded words, the surname as one word."""
     return Name(tuple(name_words(forenames)), "".join(name_words(surname)))
@@ -133,7 +160,14 @@ class IntelRepository:
 
     # -- searching -----------------------------------------------------------------------
 
-    def shortlist(self, keys: Iterable[str], per_key: int, limit: int) -> tuple[list[int], int]:
+    def shortlist(
+        self,
+        keys: Iterable[str],
+        per_key: int,
+        limit: int,
+        hiding: Sequence[str] = (),
+        today: date | None = None,
+    ) -> tuple[list[int], int]:
         """The people sharing the most telling keys with a query, best first, and how many
         people shared any key. One statement, so only the shortlist comes back:
         1. each key's people are read, at most ``per_key`` of them, and at most a fifth of
@@ -142,18 +176,29 @@ class IntelRepository:
         2. sharing a key is worth its kind's weight (``KEY_WEIGHTS``), each kind once;
         3. people are ranked first by how many narrow kinds they share (``NARROW_KEYS``: a
            date of birth, a postcode, a phone, ...; a common name's key may have had more
-           people than were read, a narrow key's seldom has), then by the weights added up."""
+           people than were read, a narrow key's seldom has), then by the weights added up.
+
+        An address key (postcode, street and number) counts only through an address that is
+        not protected (an active marker of a kind in ``hiding`` on it or on anyone living
+        there): a withheld address plays no part in who is found."""
         ordered = sorted(keys)
         if not ordered:
             return [], 0
         parts = []
-        values: dict[str, Any] = {"per_key": per_key, "broad": max(per_key // 5, 1), "limit": limit}
+        values: dict[str, Any] = {
+            "per_key": per_key,
+            "broad": max(per_key // 5, 1),
+            "limit": limit,
+            "hiding": list(hiding),
+            "today": today or date.min,
+        }
         for index, key in enumerate(ordered):
             kind = key.split(":", 1)[0]
             cap = "broad" if kind in BROAD_KEYS else "per_key"
+            place = _unprotected_place(kind, index, key, values) if kind in ("p", "a") else ""
             parts.append(
                 f"SELECT person_id, '{kind}' AS kind, {KEY_WEIGHTS[kind]} AS w FROM "
-                f"(SELECT person_id FROM search_keys WHERE key = :k{index} LIMIT :{cap}) AS q{index}"
+                f"(SELECT person_id FROM search_keys WHERE key = :k{index}{place} LIMIT :{cap}) AS q{index}"
             )
             values[f"k{index}"] = key_id(key)
         narrow = ", ".join(f"'{kind}'" for kind in sorted(NARROW_KEYS))
@@ -164,11 +209,18 @@ class IntelRepository:
             "GROUP BY person_id, kind) AS per_kind "
             "GROUP BY person_id ORDER BY narrow DESC, weight DESC, person_id LIMIT :limit"
         )
+        if any(key[:2] in ("p:", "a:") for key in ordered):
+            statement = statement.bindparams(
+                bindparam("hiding", expanding=True), bindparam("today", type_=Date)
+            )
+        else:
+            del values["hiding"], values["today"]
         rows = self._c.execute(statement, values).all()
         return [int(row[0]) for row in rows], int(rows[0][2]) if rows else 0
 
-    def facts(self, person_ids: Sequence[int]) -> list[PersonFacts]:
-        """What matching needs to know about each of these people (in the order given)."""
+    def facts(self, person_ids: Sequence[int], withheld: frozenset[int] = frozenset()) -> list[PersonFacts]:
+        """What matching needs to know about each of these people (in the order given),
+        without the addresses ``withheld`` (protected ones play no part in matching)."""
         if not person_ids:
             return []
         ids = list(person_ids)
@@ -181,6 +233,8 @@ class IntelRepository:
             names[row.person_id].append(_name(row.forenames, row.surname))
         places: dict[int, list[Address]] = defaultdict(list)
         for row in self._c.execute(_ADDRESSES, {"ids": ids}):
+            if row.id in withheld:
+                continue
             places[row.person_id].append(Address(row.flat, row.number, row.street, row.town, row.postcode))
         numbers: dict[int, set[str]] = defaultdict(set)
         for row in self._c.execute(_PHONES, {"ids": ids}):
@@ -224,6 +278,42 @@ class IntelRepository:
             found[row.person_id]["vehicles"].append(row.registration)
         return found
 
+    def addresses(self, address_ids: Sequence[int]) -> list[dict[str, Any]]:
+        query = select(addresses).where(addresses.c.id.in_(list(address_ids))).order_by(addresses.c.id)
+        return [dict(row) for row in self._c.execute(query).mappings()]
+
+    def protected_places(self, person_ids: Sequence[int], hiding: Sequence[str], today: date) -> set[int]:
+        """The addresses of these people that are protected: an active marker of a kind in
+        ``hiding`` on the address itself, or on anyone who lives there (the same rule as
+        the shortlist's)."""
+        ids = list(person_ids)
+        mine = {row.id for row in self._c.execute(_ADDRESSES, {"ids": ids})}
+        if not mine or not hiding:
+            return set()
+        residents = self._c.execute(
+            select(person_addresses.c.person_id, person_addresses.c.address_id).where(
+                person_addresses.c.address_id.in_(mine)
+            )
+        ).all()
+        homes: dict[int, set[int]] = defaultdict(set)
+        for person_id, address_id in residents:
+            homes[person_id].add(address_id)
+        rows = self._c.execute(
+            select(markers).where(
+                markers.c.kind.in_(list(hiding)),
+                or_(markers.c.address_id.in_(mine), markers.c.person_id.in_(list(homes))),
+            )
+        ).mappings()
+        protected: set[int] = set()
+        for row in rows:
+            if not is_active(row["valid_from"], row["valid_to"], today):
+                continue
+            if row["address_id"] in mine:
+                protected.add(row["address_id"])
+            if row["person_id"] in homes:
+                protected |= homes[row["person_id"]]
+        return protected
+
     def markers_of(self, person_ids: Sequence[int], address_ids: Sequence[int]) -> list[dict[str, Any]]:
         rows = self._c.execute(_MARKERS, {"ids": list(person_ids), "places": list(address_ids)})
         return [dict(row) for row in rows.mappings()]
@@ -240,11 +330,25 @@ class IntelRepository:
         row = self._c.execute(select(markers).where(markers.c.id == marker_id)).mappings().first()
         return dict(row) if row else None
 
-    def postcode_centre(self, postcode: str) -> tuple[float, float] | None:
-        """The mean position of the recorded addresses with this postcode, if any have one."""
+    def postcode_centre(self, postcode: str, hiding: Sequence[str] = ()) -> tuple[float, float] | None:
+        """The mean position of the recorded addresses with this postcode, if any have one,
+        leaving out any address that has, or whose residents have, a marker of a kind in
+        ``hiding`` at any time (a refuge alone in its postcode would otherwise be pinned)."""
+        residents = (
+            select(person_addresses.c.person_id)
+            .where(person_addresses.c.address_id == addresses.c.id)
+            .correlate(addresses)
+        )
+        protected = (
+            select(markers.c.id)
+            .where(markers.c.kind.in_(list(hiding)))
+            .where(or_(markers.c.address_id == addresses.c.id, markers.c.person_id.in_(residents)))
+            .correlate(addresses)
+            .exists()
+        )
         row = self._c.execute(
             select(func.avg(addresses.c.latitude), func.avg(addresses.c.longitude)).where(
-                addresses.c.postcode == postcode, addresses.c.latitude.is_not(None)
+                addresses.c.postcode == postcode, addresses.c.latitude.is_not(None), ~protected
             )
         ).first()
         if row is None or row[0] is None:

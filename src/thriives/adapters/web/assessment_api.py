@@ -141,7 +141,7 @@ def assess(reference: Reference, body: AssessmentIn, caller: CallerDep, request:
 def history(reference: Reference, caller: CallerDep, request: Request) -> dict[str, Any]:
     """Every assessment and DASH record of the incident, oldest first, with its policy version."""
     container = container_of(request)
-    assessments, dash = container.assessments.history(caller.actor, reference)
+    assessments, dash = container.assessments.history(caller.actor, reference, container.clock())
     return {"assessments": assessments, "dash": dash}
 
 

@@ -366,7 +366,7 @@ async def dash(request: Request, reference: str, caller: PageCaller) -> Response
 def assessments_panel(request: Request, reference: str, caller: PageCaller) -> HTMLResponse:
     """The assessment history shown on the incident page: every version, its reasons and policy."""
     container = container_of(request)
-    history, dash_history = container.assessments.history(caller.actor, reference[:40])
+    history, dash_history = container.assessments.history(caller.actor, reference[:40], container.clock())
     return render(
         request,
         "_assessments.html",

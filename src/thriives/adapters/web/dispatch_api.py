@@ -403,7 +403,8 @@ class TimingOut(BaseModel):
 @router.get("/incidents/{reference}/dispatch", response_model=TimingOut, responses=READ)
 def timing(reference: Reference, caller: CallerDep, request: Request) -> dict[str, Any]:
     """Times from the call and from dispatch, the clock, and every assignment, task and appointment."""
-    return container_of(request).dispatch.timing(caller.actor, reference)
+    container = container_of(request)
+    return container.dispatch.timing(caller.actor, reference, container.clock())
 
 
 # ---- reassessment tasks --------------------------------------------------------------------

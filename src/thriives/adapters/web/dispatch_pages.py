@@ -185,7 +185,7 @@ def _panel(request: Request, caller: Caller, reference: str) -> dict[str, Any]:
     container = container_of(request)
     actor, now = caller.actor, container.clock()
     incident, _timeline = container.incidents.view(actor, reference, now, JUSTIFICATION)
-    timing = container.dispatch.timing(actor, reference)
+    timing = container.dispatch.timing(actor, reference, now)
     live = incident["status"] != Status.CLOSED.value
     needs: dict[str, Any] | None = None
     found: list[Any] = []
@@ -297,7 +297,8 @@ async def assign(request: Request, reference: str, caller: PageCaller) -> Respon
 @router.get("/incidents/{reference}/units/panel")
 def incident_units(request: Request, reference: str, caller: PageCaller) -> HTMLResponse:
     """The units on an incident with their status and times, for the incident page."""
-    timing = container_of(request).dispatch.timing(caller.actor, reference[:40])
+    container = container_of(request)
+    timing = container.dispatch.timing(caller.actor, reference[:40], container.clock())
     return render(request, "_incident_units_panel.html", caller, timing=timing)
 
 

@@ -65,7 +65,11 @@ class PersonOut(BaseModel):
     addresses: list[AddressOut]
     phones: list[str]
     vehicles: list[str]
-    address_withheld: bool = Field(False, description="A protected address: open its marker to see it")
+    address_withheld: bool = Field(
+        False,
+        description="An address is protected: open its marker to see it (told only to roles that may "
+        "see restricted markers; for others a protected address is simply not there)",
+    )
 
 
 class FieldMatchOut(BaseModel):
@@ -186,7 +190,7 @@ def search(body: SearchIn, caller: CallerDep, request: Request) -> dict[str, Any
 class AttachIn(Strict):
     person_id: Id
     role: LinkRole
-    search_id: Id | None = Field(None, description="The search on this incident that found them")
+    search_id: Id = Field(description="The search on this incident that found them (required)")
 
 
 class AttachedOut(BaseModel):
@@ -276,4 +280,5 @@ class RecordOut(BaseModel):
 )
 def record(reference: Reference, caller: CallerDep, request: Request) -> dict[str, Any]:
     """What was searched on the incident, when and by whom, and who was attached."""
-    return container_of(request).intel.record(caller.actor, reference)
+    container = container_of(request)
+    return container.intel.record(caller.actor, reference, container.clock())

@@ -118,7 +118,8 @@ async def attach(request: Request, reference: str, caller: PageCaller) -> Respon
 @router.get("/incidents/{reference}/intel/attached")
 def attached(request: Request, reference: str, caller: PageCaller) -> HTMLResponse:
     """The people attached to the incident, as the assessment screen lists them."""
-    record = container_of(request).intel.record(caller.actor, reference[:40])
+    container = container_of(request)
+    record = container.intel.record(caller.actor, reference[:40], container.clock())
     return render(request, "_intel_attached.html", caller, links=record["links"])
 
 
@@ -126,7 +127,8 @@ def attached(request: Request, reference: str, caller: PageCaller) -> HTMLRespon
 def record_panel(request: Request, reference: str, caller: PageCaller) -> HTMLResponse:
     """For the incident page: every search made on the call (who, when, what, how many
     found) and the people attached, for a supervisor reading the record later."""
-    record = container_of(request).intel.record(caller.actor, reference[:40])
+    container = container_of(request)
+    record = container.intel.record(caller.actor, reference[:40], container.clock())
     return render(request, "_intel_record.html", caller, record=record, reference=reference[:40])
 
 

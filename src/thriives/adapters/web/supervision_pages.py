@@ -294,7 +294,7 @@ async def reject(request: Request, item_id: RowId, caller: PageCaller) -> Respon
 def _factors(request: Request, caller: Caller, reference: str) -> list[str]:
     """The factors of the incident's latest assessment: the ones the review rates."""
     container = container_of(request)
-    history, _ = container.assessments.history(caller.actor, reference)
+    history, _ = container.assessments.history(caller.actor, reference, container.clock())
     model = container.assessment_policy.models.get(history[-1]["model"]) if history else None
     return [f.code for f in model.factors] if model else []
 
