@@ -246,14 +246,14 @@ def test_the_live_queue_pages_through_every_open_incident_and_says_how_many(
     for _ in range(7):
         opened.append(open_incident(container, handler, clock)["reference"])
         clock.advance(seconds=30)
-    pages = [container.incidents.live_page(handler, 3, offset) for offset in (0, 3, 6)]
+    pages = [container.incidents.live_page(handler, 3, offset, now=clock()) for offset in (0, 3, 6)]
     assert [total for _, total in pages] == [7, 7, 7]
     assert [row["reference"] for rows, _ in pages for row in rows] == opened  # oldest first, each once
     with pytest.raises(DomainError) as refused:
-        container.incidents.live_page(handler, 0, 0)
+        container.incidents.live_page(handler, 0, 0, now=clock())
     assert refused.value.field == "limit"
     with pytest.raises(DomainError) as refused:
-        container.incidents.live_page(handler, 10, -1)
+        container.incidents.live_page(handler, 10, -1, now=clock())
     assert refused.value.field == "offset"
 
 

@@ -35,6 +35,7 @@ from thriives.domain.time_window import TimeWindow
 from thriives.services.clocks import Clocks
 from thriives.services.links import LinkService
 from thriives.services.qa_facts import FactsKeeper
+from thriives.services.queue_sightings import QueueSightings
 from thriives.services.units import end_on_close
 
 # Moves that belong to dispatch: they move a unit with the incident.
@@ -69,6 +70,7 @@ class IncidentService:
         window: TimeWindow = TimeWindow(),
     ) -> None:
         self._uow = uow
+        self.sightings = QueueSightings(uow)
         self.window = window  # how far back and ahead a received time may be (times.json)
         self.facts = facts
         self.clocks = clocks  # the grading clock an ungraded call runs against
@@ -206,16 +208,21 @@ class IncidentService:
         with self._uow() as uow:
             return uow.incidents.live([s.value for s in LIVE_STATUSES], limit)
 
-    def live_page(self, actor: Actor, limit: int = 500, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    def live_page(
+        self, actor: Actor, limit: int = 500, offset: int = 0, *, now: datetime
+    ) -> tuple[list[dict[str, Any]], int]:
         """One page of open incidents, oldest first, and how many are open in all, so a
-        list never drops a row without saying so."""
+        list never drops a row without saying so. Each shows where it is: who was shown
+        which incident is recorded as a consultation when it changes (``QueueSightings``)."""
         require(actor.role, Permission.VIEW_QUEUE)
         if not 1 <= limit <= MAX_PAGE:
             raise DomainError(f"must be from 1 to {MAX_PAGE}", "limit")
         if not 0 <= offset <= MAX_OFFSET:
             raise DomainError(f"must be from 0 to {MAX_OFFSET}", "offset")
         with self._uow() as uow:
-            return uow.incidents.live_page([s.value for s in LIVE_STATUSES], limit, offset)
+            rows, total = uow.incidents.live_page([s.value for s in LIVE_STATUSES], limit, offset)
+        self.sightings.seen(actor, (row["reference"] for row in rows), now)
+        return rows, total
 
     def change_status(
         self, actor: Actor, reference: str, target: Status, reason: str | None, now: datetime

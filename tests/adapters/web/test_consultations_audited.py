@@ -54,9 +54,11 @@ SKIPPED = {
 }
 
 # The live queue lists every open incident with where it is (where help is to be sent) for
-# every control-room user, polled every few seconds; it shows no caller's name or phone and
-# no person's name, and is not audited per poll (a chain write per poll per handler). It
-# may show the location and nothing else personal: the test fails if it ever shows more.
+# every control-room user, polled every few seconds. Who was shown which incident is audited
+# when it changes, not per poll (services/queue_sightings.py; tests/services/
+# test_queue_sightings.py walks these routes): a second read of the same queue by the same
+# user writes nothing. It may show the location and nothing else personal: the test fails
+# if it ever shows more.
 LOCATION_ONLY = {
     "/api/v1/incidents": "the live queue (JSON)",
     "/": "the live queue, the home page of a logged-in user",

@@ -235,7 +235,8 @@ def live_incidents(
 ) -> list[QueueItem]:
     """Open incidents, oldest first, a page at a time: ``X-Total-Count`` says how many are
     open in all, and ``Link: <...>; rel="next"`` gives the next page while there is one."""
-    rows, total = container_of(request).incidents.live_page(caller.actor, limit, offset)
+    container = container_of(request)
+    rows, total = container.incidents.live_page(caller.actor, limit, offset, now=container.clock())
     response.headers["X-Total-Count"] = str(total)
     if offset + len(rows) < total:
         response.headers["Link"] = f'</api/v1/incidents?limit={limit}&offset={offset + limit}>; rel="next"'

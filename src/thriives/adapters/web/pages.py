@@ -289,7 +289,7 @@ def queue_table(request: Request, caller: PageCaller, offset: QueueOffset = 0) -
 
 def _queue_page(container: Container, caller: Caller, offset: int) -> dict[str, Any]:
     """One page of the live queue with the total, so the page says how many it does not show."""
-    rows, total = container.incidents.live_page(caller.actor, QUEUE_PAGE, offset)
+    rows, total = container.incidents.live_page(caller.actor, QUEUE_PAGE, offset, now=container.clock())
     return {"rows": rows, "total": total, "offset": offset, "page_size": QUEUE_PAGE}
 
 
