@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, create_engine, func, select, text, update
 from sqlalchemy import insert as insert_row
@@ -181,7 +182,7 @@ def reseal_events(c: Connection) -> None:
     )
 
 
-def _last_assessment(c: Connection) -> dict[str, object]:
+def _last_assessment(c: Connection) -> dict[str, Any]:
     newest = select(func.max(assessments.c.id)).scalar_subquery()
     return dict(c.execute(select(assessments).where(assessments.c.id == newest)).mappings().one())
 
@@ -189,7 +190,7 @@ def _last_assessment(c: Connection) -> dict[str, object]:
 def edit_assessment(c: Connection) -> None:
     """Change the answers of the last assessment: one rating, and the grade it led to."""
     row = _last_assessment(c)
-    submission = dict(row["submission"])  # type: ignore[call-overload]
+    submission = dict(row["submission"])
     factor = sorted(submission["ratings"])[0]
     submission["ratings"] = submission["ratings"] | {factor: {"level": "high", "rationale": "said so"}}
     c.execute(
