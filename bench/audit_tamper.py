@@ -5,7 +5,8 @@ One command, from the repository root::
     scripts/uv run --frozen python bench/audit_tamper.py [--stores sqlite,postgresql]
 
 For each store and each case (``tests/audit_tamper.py``): a fresh database (on PostgreSQL
-migrated by the owner role, used by the application role), five incidents opened, a signed
+migrated by the owner role, used by the application role), five incidents opened and one
+more assessed (an assessment and a DASH record), a signed
 checkpoint taken, then the change made as the database owner would make it (the forger
 never holds the audit key), then ``verify_audit`` run twice: on the chain alone and
 against the checkpoint. It prints whether each found the change, and exits 1 unless every
@@ -25,7 +26,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository, for tests.*
-from tests.audit_tamper import CASES, tamper  # noqa: E402
+from tests.audit_tamper import CASES, assess_one, tamper  # noqa: E402
 from tests.stores import APP_ROLE, OWNER_ROLE, as_role, create_roles, throwaway_postgres  # noqa: E402
 
 from thriives.adapters.db.engine import make_engine  # noqa: E402
@@ -101,6 +102,7 @@ def run_case(app_url: str, owner_url: str, key_file: Path, case_name: str) -> tu
         actor = Actor(user, "sup1", Role.SUPERVISOR, "Sup One")
         for _ in range(5):
             container.incidents.open(actor, Contact(Channel.NON_EMERGENCY, NOW, "crime_theft"), NOW)
+        assess_one(container, actor, NOW)
         report, line = take_checkpoint(container.uow, NOW)
         assert line is not None, report.problems()
         tamper(owner_url, next(case for case in CASES if case.name == case_name))

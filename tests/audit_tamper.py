@@ -11,14 +11,42 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, create_engine, select, text
+from sqlalchemy import Connection, create_engine, func, select, text, update
+from sqlalchemy import insert as insert_row
 
-from thriives.adapters.db.tables import audit_log, events
+from thriives.adapters.db.tables import assessments, audit_log, dash_assessments, events
+from thriives.bootstrap import Container
+from thriives.domain.accounts import Actor
+from thriives.domain.assessment import AdviceRecord, CallFacts, Rating, Submission, advice_due
 from thriives.domain.audit_chain import GENESIS, AuditKey, seal
+from thriives.domain.dash import DashSubmission
 from thriives.domain.event_chain import event_seal
+from thriives.domain.incidents import Channel, Contact
 
 GUARDED = ("audit_log", "events", "audit_head")
+
+
+def assess_one(container: Container, actor: Actor, now: datetime) -> None:
+    """Open an incident and record an assessment and a DASH record for it (each writes one
+    event and one audit entry besides the incident's own): rows for the assessment cases."""
+    opened = container.incidents.open(actor, Contact(Channel.NON_EMERGENCY, now, "crime_theft"), now)
+    incident = opened.incident
+    policy = container.assessment_policy
+    facts = CallFacts(incident["opening_category"], frozenset(incident["qualifiers"]), incident["channel"])
+    submission = Submission(
+        model="thriives",
+        ratings={
+            f.code: Rating("low", f"{f.name}: nothing of note said")
+            for f in policy.models["thriives"].factors
+        },
+        advice={code: AdviceRecord(True) for code in advice_due(facts, policy)},
+    )
+    container.assessments.assess(actor, incident["reference"], submission, now)
+    answers = {q.id: "no" for q in policy.dash_questions}
+    container.assessments.record_dash(actor, incident["reference"], DashSubmission(answers, {}), now)
 
 
 def _forger_key(connection: Connection) -> AuditKey:
@@ -154,6 +182,40 @@ def reseal_events(c: Connection) -> None:
     )
 
 
+def _last_assessment(c: Connection) -> dict[str, Any]:
+    newest = select(func.max(assessments.c.id)).scalar_subquery()
+    return dict(c.execute(select(assessments).where(assessments.c.id == newest)).mappings().one())
+
+
+def edit_assessment(c: Connection) -> None:
+    """Change the answers of the last assessment: one rating, and the grade it led to."""
+    row = _last_assessment(c)
+    submission = dict(row["submission"])
+    factor = sorted(submission["ratings"])[0]
+    submission["ratings"] = submission["ratings"] | {factor: {"level": "high", "rationale": "said so"}}
+    c.execute(
+        update(assessments)
+        .where(assessments.c.id == row["id"])
+        .values(submission=submission, final_grade="emergency")
+    )
+
+
+def delete_assessment(c: Connection) -> None:
+    c.execute(text("DELETE FROM assessments WHERE id = (SELECT MAX(id) FROM assessments)"))
+
+
+def insert_assessment(c: Connection) -> None:
+    """A further version of the last assessment, written straight into the table."""
+    row = _last_assessment(c)
+    del row["id"]
+    c.execute(insert_row(assessments).values(row | {"version": 2, "created_by": "intruder"}))
+
+
+def edit_dash(c: Connection) -> None:
+    """Raise a DASH record's count and level (it was recorded with every answer "no")."""
+    c.execute(update(dash_assessments).values(level="high", marac_referral=True, yes_count=14))
+
+
 @dataclass(frozen=True)
 class Case:
     name: str
@@ -175,6 +237,10 @@ CASES = [
     Case("edit an event", edit_event),
     Case("delete an event", delete_event),
     Case("re-seal the events", reseal_events),
+    Case("edit an assessment's answers", edit_assessment),
+    Case("delete an assessment", delete_assessment),
+    Case("insert an assessment", insert_assessment),
+    Case("edit a DASH record", edit_dash),
 ]
 
 

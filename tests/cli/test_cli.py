@@ -9,9 +9,11 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
-from tests.audit_tamper import CASES, Case, tamper
-from tests.conftest import AUDIT_KEY_FILE
+from tests.audit_tamper import CASES, Case, assess_one, tamper
+from tests.conftest import AUDIT_KEY_FILE, FakeClock, test_settings
 from thriives.adapters.cli.main import app
+from thriives.bootstrap import build
+from thriives.domain.accounts import Actor, Role
 from thriives.policy.loading import default_policy_dir
 
 runner = CliRunner()
@@ -76,6 +78,30 @@ def test_a_wiped_log_fails_against_a_checkpoint_and_passes_without_one(
     assert "the log is empty (wiped), but a checkpoint recorded entry 1" in against.stdout
     refused = runner.invoke(app, ["audit", "checkpoint", "--out", str(checkpoints)], env=variables)
     assert refused.exit_code == 1 and "no checkpoint written" in refused.stdout
+
+
+def test_an_assessment_edited_in_the_database_fails_verification(
+    database_url: str, owner_url: str, tmp_path: Path
+) -> None:
+    clock = FakeClock()
+    container = build(test_settings(database_url), clock=clock)
+    try:
+        user = container.accounts.add_user("sup", "Sup", Role.SUPERVISOR, "a-long-password", clock())
+        assess_one(container, Actor(user, "sup", Role.SUPERVISOR, "Sup"), clock())
+    finally:
+        container.close()
+    variables = env(database_url)
+    checkpoints = tmp_path / "checkpoints.jsonl"
+    assert (
+        runner.invoke(app, ["audit", "checkpoint", "--out", str(checkpoints)], env=variables).exit_code == 0
+    )
+    intact = runner.invoke(app, ["audit", "verify"], env=variables)
+    assert intact.exit_code == 0 and "1 sealed assessments, 1 sealed DASH records" in intact.stdout
+    tamper(owner_url, next(case for case in CASES if case.name == "edit an assessment's answers"))
+    for extra in ([], ["--against", str(checkpoints)]):
+        broken = runner.invoke(app, ["audit", "verify", *extra], env=variables)
+        assert broken.exit_code == 1
+        assert "BROKEN assessment 1: does not match the digest sealed in event" in broken.stdout
 
 
 def test_a_rotated_key_seals_new_entries_and_the_old_ones_still_verify(

@@ -26,6 +26,7 @@ from thriives.domain.dash import DashResult, DashSubmission, score_dash
 from thriives.domain.errors import DomainError
 from thriives.domain.grading import is_domestic_abuse
 from thriives.domain.incidents import Status
+from thriives.domain.row_seal import seal_note
 from thriives.services.assessment_due import assessment_followed
 from thriives.services.clocks import Clocks
 from thriives.services.consultations import consulted
@@ -148,7 +149,8 @@ class AssessmentService:
            again from step 1 (a closed incident cannot be assessed).
         3. Store the assessment as the next version; set the incident's grade (open becomes
            graded). A downgrade and any unheeded categorisation cue become review items.
-        4. Journal an ``incident.assessed`` event and an alteration audit entry; commit.
+        4. Journal an ``incident.assessed`` event carrying the stored row's digest (sealed by
+           the events' chain) and an alteration audit entry; commit.
         """
         require(actor.role, Permission.ASSESS_INCIDENT)
         for _attempt in range(3):
@@ -183,11 +185,10 @@ class AssessmentService:
                 return None
             version = uow.assessments.next_version(incident["id"])
             assessment_followed(uow, incident["id"], version, actor.username, now)
-            uow.assessments.add(
-                _assessment_row(
-                    incident, version, submission, evaluation, suggestions, linked, self.policy, actor, now
-                )
+            row = _assessment_row(
+                incident, version, submission, evaluation, suggestions, linked, self.policy, actor, now
             )
+            row["id"] = uow.assessments.add(row)
             self._review_items(uow, incident, version, evaluation, submission, suggestions, actor, now)
             self._supervision(uow, incident, version, evaluation, actor, now)
             uow.journal.event(
@@ -205,7 +206,8 @@ class AssessmentService:
                     "rules": [r.rule for r in evaluation.proposed.deciding],
                     "downgrade": evaluation.downgrade,
                     "reason": submission.override_reason,
-                },
+                }
+                | seal_note("assessments", row),  # the row's digest, sealed by the events' chain
                 incident["id"],
             )
             uow.journal.audit(
@@ -313,22 +315,21 @@ class AssessmentService:
         result = score_dash(submission, self.policy)
         with self._uow(write=True) as uow:
             incident = uow.incidents.require(reference, for_update=True)
-            uow.assessments.add_dash(
-                {
-                    "incident_id": incident["id"],
-                    "policy_version": self.policy.version,
-                    "answers": dict(submission.answers),
-                    "comments": dict(submission.comments),
-                    "yes_count": result.yes_count,
-                    "score_level": result.score_level,
-                    "level": result.level,
-                    "basis": result.basis,
-                    "override_reason": submission.override_reason if result.basis != "score" else None,
-                    "marac_referral": result.marac_referral,
-                    "created_by": actor.username,
-                    "created_at": now,
-                }
-            )
+            row = {
+                "incident_id": incident["id"],
+                "policy_version": self.policy.version,
+                "answers": dict(submission.answers),
+                "comments": dict(submission.comments),
+                "yes_count": result.yes_count,
+                "score_level": result.score_level,
+                "level": result.level,
+                "basis": result.basis,
+                "override_reason": submission.override_reason if result.basis != "score" else None,
+                "marac_referral": result.marac_referral,
+                "created_by": actor.username,
+                "created_at": now,
+            }
+            row["id"] = uow.assessments.add_dash(row)
             uow.journal.event(
                 now,
                 actor.username,
@@ -338,7 +339,8 @@ class AssessmentService:
                     "yes_count": result.yes_count,
                     "basis": result.basis,
                     "marac_referral": result.marac_referral,
-                },
+                }
+                | seal_note("dash_assessments", row),
                 incident["id"],
             )
             uow.journal.audit(

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from thriives.adapters.db.audit_guards import guard_problems
 from thriives.adapters.db.journal import StoredHead
 from thriives.adapters.db.uow import UnitOfWorkFactory
 from thriives.domain.audit_chain import AuditEntry, Finding, verify_chain
 from thriives.domain.audit_checkpoint import Checkpoint, read_line, signed_line
-from thriives.domain.event_chain import EventFinding, verify_events
+from thriives.domain.event_chain import EventFinding, SealedEvent, verify_events
+from thriives.domain.row_seal import ROW_NAMES, SEALED_COLUMNS, RowFinding, SealedRow, sealed_row, verify_rows
 
 
 @dataclass
@@ -23,15 +24,18 @@ class AuditReport:
     events: int = 0  # in the events' sealed chain
     legacy_events: int = 0  # written before keyed sealing: not covered
     checkpoints: int = 0
+    rows: dict[str, int] = field(default_factory=dict)  # assessments, DASH records: sealed digests
+    legacy_rows: dict[str, int] = field(default_factory=dict)  # written before keyed sealing
     findings: list[Finding] = field(default_factory=list)
     event_findings: list[EventFinding] = field(default_factory=list)
+    row_findings: list[RowFinding] = field(default_factory=list)
     store_problems: list[str] = field(default_factory=list)  # guards, checkpoint file
     notes: list[str] = field(default_factory=list)
     head: StoredHead | None = None  # the head as verified
 
     @property
     def intact(self) -> bool:
-        return not (self.findings or self.event_findings or self.store_problems)
+        return not (self.findings or self.event_findings or self.row_findings or self.store_problems)
 
     def problems(self) -> list[str]:
         """Every problem as one line of plain words."""
@@ -43,7 +47,7 @@ class AuditReport:
             f"event {f.event_id}: {f.problem}" if f.event_id is not None else f"events: {f.problem}"
             for f in self.event_findings
         ]
-        return lines + self.store_problems
+        return lines + [f.line() for f in self.row_findings] + self.store_problems
 
 
 def _checkpoints(lines: list[str] | None, uow: UnitOfWorkFactory, report: AuditReport) -> list[Checkpoint]:
@@ -67,7 +71,8 @@ def verify_audit(uow: UnitOfWorkFactory, checkpoint_lines: list[str] | None = No
     """Verify both chains, the store's guards and, when given, every checkpoint line.
 
     1. Read the head, the audit entries and the sealed events from one snapshot.
-    2. Check the audit chain (keyed from the recorded boundary on) and the events' chain.
+    2. Check the audit chain (keyed from the recorded boundary on) and the events' chain,
+       and each assessment and DASH record against the digest its sealed event carries.
     3. Check each checkpoint's signature, that its boundaries match the head's, and that
        the entry and event it recorded are still there with the same seal.
     4. Ask the store whether its append-only triggers are in place and enabled.
@@ -98,8 +103,19 @@ def verify_audit(uow: UnitOfWorkFactory, checkpoint_lines: list[str] | None = No
             head.keyed_from,
             {c.seq: c.seal for c in checkpoints if c.seq},
         )
+        sealed: dict[str, dict[int, SealedRow]] = {table: {} for table in SEALED_COLUMNS}
+        first: list[SealedEvent] = []
+
+        def watched() -> Iterator[SealedEvent]:  # note the row digests the events carry
+            for event in work.journal.sealed_events(head.event_from):
+                first[:] = first or [event]
+                found = sealed_row(event.id, event.kind, event.data)
+                if found is not None:
+                    sealed[found.table][found.row_id] = found
+                yield event
+
         report.events, report.event_findings = verify_events(
-            work.journal.sealed_events(head.event_from),
+            watched(),
             head.event_count,
             head.event_seal,
             uow.keys,
@@ -107,6 +123,14 @@ def verify_audit(uow: UnitOfWorkFactory, checkpoint_lines: list[str] | None = No
         )
         report.legacy_entries = min(report.entries, head.keyed_from - 1)
         report.legacy_events = work.journal.events_before(head.event_from)
+        # No event before keyed sealing: no row can be older than it either.
+        legacy_before = None
+        if report.legacy_events:
+            legacy_before = first[0].at if first else datetime.max.replace(tzinfo=UTC)
+        for table, digests in sealed.items():
+            check = verify_rows(table, work.assessments.every_row(table), digests, legacy_before)
+            report.rows[table], report.legacy_rows[table] = check.covered, check.legacy
+            report.row_findings += check.findings
         report.store_problems += guard_problems(work.connection)
     _explain(report, checkpoint_lines is not None)
     return report
@@ -127,6 +151,13 @@ def _explain(report: AuditReport, against: bool) -> None:
     if report.legacy_events:
         report.notes.append(
             f"{report.legacy_events} events written before keyed sealing are not covered by the events' chain"
+        )
+    legacy_rows = [
+        f"{n} {ROW_NAMES[table]}{'' if n == 1 else 's'}" for table, n in report.legacy_rows.items() if n
+    ]
+    if legacy_rows:
+        report.notes.append(
+            f"{' and '.join(legacy_rows)} written before keyed sealing carry no sealed digest: not covered"
         )
     if not against:
         report.notes.append(

@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from alembic import command
-from sqlalchemy import text
+from sqlalchemy import Connection, insert, select, text, update
 
-from tests.audit_tamper import Case, tamper
+from tests.audit_tamper import Case, assess_one, tamper
 from tests.conftest import FakeClock, test_settings
 from thriives.adapters.db.engine import make_engine
 from thriives.adapters.db.migrate import alembic_config, upgrade
+from thriives.adapters.db.tables import assessments
 from thriives.bootstrap import build
-from thriives.domain.accounts import Role
+from thriives.domain.accounts import Actor, Role
 from thriives.domain.audit_chain import GENESIS, seal
 from thriives.services.audit import verify_audit
 
@@ -72,5 +73,39 @@ def test_entries_from_before_keyed_sealing_verify_are_named_and_are_held(
             Case("edit", lambda c: c.execute(text("UPDATE audit_log SET actor = 'x' WHERE seq = 2"))),
         )
         assert [f.seq for f in verify_audit(container.uow).findings][:1] == [2]
+    finally:
+        container.close()
+
+
+def test_assessments_from_before_keyed_sealing_are_counted_and_later_ones_are_held(
+    database_url: str, owner_url: str, clock: FakeClock
+) -> None:
+    write_unkeyed_history(owner_url)
+    container = build(test_settings(database_url), clock=clock)
+    try:
+        user = container.accounts.add_user("sup", "Sup", Role.SUPERVISOR, "a-long-password", clock())
+        actor = Actor(user, "sup", Role.SUPERVISOR, "Sup")
+        assess_one(container, actor, clock())
+
+        def old_assessment(c: Connection) -> None:
+            # As thriives wrote one before migration 0010: no digest sealed anywhere.
+            row = dict(c.execute(select(assessments)).mappings().one())
+            c.execute(insert(assessments).values(row | {"id": 0, "version": 0, "created_at": START}))
+
+        tamper(owner_url, Case("an assessment from before", old_assessment))
+        report = verify_audit(container.uow)
+        assert report.intact, report.problems()
+        assert report.rows == {"assessments": 1, "dash_assessments": 1}
+        assert report.legacy_rows == {"assessments": 1, "dash_assessments": 0}
+        assert "1 assessment written before keyed sealing carry no sealed digest" in " ".join(report.notes)
+
+        def new_looking(c: Connection) -> None:  # the same, dated after keyed sealing began
+            c.execute(update(assessments).where(assessments.c.id == 0).values(created_at=clock()))
+
+        tamper(owner_url, Case("dated after", new_looking))
+        problems = verify_audit(container.uow).problems()
+        assert problems == [
+            "assessment 0: has no digest in the sealed events (inserted behind the application's back)"
+        ]
     finally:
         container.close()

@@ -1,7 +1,8 @@
 """The tamper suite: every way an insider could rewrite the audit is found, on both stores.
 
-Each case fills a store, takes a signed checkpoint, tampers as the database owner would
-(never holding the audit key) and verifies against the checkpoint. The table of results
+Each case fills a store (incidents, an assessment and a DASH record), takes a signed
+checkpoint, tampers as the database owner would (never holding the audit key) and
+verifies against the checkpoint. The table of results
 is printed (``-s``) and asserted.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.audit_tamper import CASES, Case, tamper
+from tests.audit_tamper import CASES, Case, assess_one, tamper
 from tests.conftest import FakeClock, People
 from thriives.bootstrap import Container
 from thriives.domain.accounts import Role
@@ -21,6 +22,7 @@ def fill(container: Container, people: People, clock: FakeClock) -> None:
     actor = people(Role.SUPERVISOR)
     for _ in range(5):
         container.incidents.open(actor, Contact(Channel.NON_EMERGENCY, clock(), "crime_theft"), clock())
+    assess_one(container, actor, clock())
 
 
 def checkpointed(container: Container, people: People, clock: FakeClock) -> list[str]:
@@ -37,7 +39,9 @@ def test_an_untouched_store_verifies_against_its_checkpoint(
     fill(container, people, clock)  # written after the checkpoint: still intact
     report = verify_audit(container.uow, lines)
     assert report.intact, report.problems()
-    assert report.entries == 12 and report.events == 10 and report.checkpoints == 1
+    assert report.entries == 18 and report.events == 18 and report.checkpoints == 1
+    assert report.rows == {"assessments": 2, "dash_assessments": 2}
+    assert report.legacy_rows == {"assessments": 0, "dash_assessments": 0}
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])

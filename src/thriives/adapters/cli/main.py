@@ -251,7 +251,11 @@ def audit_verify(
     report = verify_audit(container.uow, lines)
     for note in report.notes:
         typer.echo(f"note: {note}")
-    counted = f"{report.entries} entries, {report.events} sealed events"
+    counted = (
+        f"{report.entries} entries, {report.events} sealed events,"
+        f" {report.rows.get('assessments', 0)} sealed assessments,"
+        f" {report.rows.get('dash_assessments', 0)} sealed DASH records"
+    )
     if against is not None:
         counted += f", {report.checkpoints} checkpoints"
     if not report.intact:

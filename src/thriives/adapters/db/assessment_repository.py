@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +19,8 @@ from thriives.adapters.db.tables import (
 LATEST_VERSION = select(func.max(assessments.c.version)).where(
     assessments.c.incident_id == bindparam("incident_id")
 )
-INSERT_ASSESSMENT = insert(assessments)
+SEALED_TABLES = {"assessments": assessments, "dash_assessments": dash_assessments}
+INSERT_ASSESSMENT = insert(assessments).returning(assessments.c.id)
 
 
 def _rows(result: Any) -> list[dict[str, Any]]:
@@ -58,8 +60,8 @@ class AssessmentRepository:
         )
         return {row.incident_id: dict(row.levels) for row in self._connection.execute(query)}
 
-    def add(self, row: dict[str, Any]) -> None:
-        self._connection.execute(INSERT_ASSESSMENT, row)
+    def add(self, row: dict[str, Any]) -> int:
+        return int(self._connection.execute(INSERT_ASSESSMENT, row).scalar_one())
 
     def history(self, incident_id: str) -> list[dict[str, Any]]:
         return _rows(
@@ -85,6 +87,21 @@ class AssessmentRepository:
                 .order_by(dash_assessments.c.id)
             )
         )
+
+    def every_row(self, table: str, batch: int = 2000) -> Iterator[dict[str, Any]]:
+        """Every assessment (``assessments``) or DASH record (``dash_assessments``) in id
+        order, streamed in batches: what verification checks against the sealed digests."""
+        source = SEALED_TABLES[table]
+        last = None
+        while True:
+            query = select(source).order_by(source.c.id).limit(batch)
+            if last is not None:
+                query = query.where(source.c.id > last)
+            rows = _rows(self._connection.execute(query))
+            if not rows:
+                return
+            yield from rows
+            last = rows[-1]["id"]
 
     def add_review_item(self, row: dict[str, Any]) -> None:
         self._connection.execute(insert(review_items).values(**row))
