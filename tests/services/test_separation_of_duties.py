@@ -77,4 +77,4 @@ def test_public_protection_finds_people_but_cannot_attach_them_to_an_incident(
         container.intel.attach(
             protection, incident["reference"], population["john"], "suspect", clock(), found.search_id
         )
-    assert container.intel.record(protection, incident["reference"])["links"] == []
+    assert container.intel.record(protection, incident["reference"], clock())["links"] == []

@@ -145,6 +145,7 @@ def test_every_get_route_that_shows_personal_data_audits_the_consultation(
         "draw_id": 1,
         "category": "domestic_incident",
         "path": "app.css",
+        "username": people(Role.CALL_HANDLER).username,  # a colleague's account (admin pages)
     }
     query = f"?start={day}&end={day}&q={PERSON[1]}"
     unaudited, silent, walked = [], [], []
