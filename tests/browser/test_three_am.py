@@ -54,6 +54,10 @@ def test_a_da_caller_at_the_door_is_graded_and_a_unit_sent_within_30_seconds(
         call, "He's come back, he's banging on the door, please hurry.", "Domestic", "domestic"
     )
     reference = assessing(call)
+    # The screen is drawn and its own focus settled before the first key: a key pressed
+    # while the page still loads (the URL changes first) can be lost to its autofocus.
+    call.wait_for_load_state("load")
+    expect(call.locator("#ig-reason")).to_be_visible()
     opened = time.monotonic()  # the call is open: the clock of this test starts
 
     keyboard = call.keyboard
