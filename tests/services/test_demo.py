@@ -176,7 +176,9 @@ def test_the_caller_on_the_demos_domestic_abuse_call_is_on_record_with_their_his
     seed_demo(container, SEED, clock(), SMALL, None, people=PEOPLE)
     handler = people(Role.CALL_HANDLER)
     reference = next(
-        i for i in container.incidents.live(handler) if i["opening_category"] == "domestic_incident"
+        i
+        for i in container.incidents.live_page(handler, now=container.clock())[0]
+        if i["opening_category"] == "domestic_incident"
     )["reference"]
     call, _ = container.incidents.view(handler, reference, clock())
     found = container.intel.search(

@@ -202,12 +202,6 @@ class IncidentService:
             uow.commit()
         return incident, timeline
 
-    def live(self, actor: Actor, limit: int = 500) -> list[dict[str, Any]]:
-        """Open incidents, oldest first. Holds no caller details, so it is not a consultation."""
-        require(actor.role, Permission.VIEW_QUEUE)
-        with self._uow() as uow:
-            return uow.incidents.live([s.value for s in LIVE_STATUSES], limit)
-
     def live_page(
         self, actor: Actor, limit: int = 500, offset: int = 0, *, now: datetime
     ) -> tuple[list[dict[str, Any]], int]:

@@ -65,7 +65,8 @@ class ReferenceCounter:
         return int(self._connection.execute(statement, {"day": day}).scalar_one())
 
 
-# What the live queue shows of an incident (no caller details: reading it is no consultation).
+# What the live queue shows of an incident: no caller details, only where it is (who was
+# shown which incident is recorded by services/queue_sightings.py).
 LIVE_COLUMNS = (
     incidents.c.id,
     incidents.c.reference,
@@ -111,15 +112,6 @@ class IncidentRepository:
             .values(**changes, version=version + 1)
         )
         return result.rowcount == 1
-
-    def live(self, statuses: list[str], limit: int) -> list[dict[str, Any]]:
-        rows = self._connection.execute(
-            select(*LIVE_COLUMNS)
-            .where(incidents.c.status.in_(statuses))
-            .order_by(incidents.c.received_at)
-            .limit(limit)
-        ).all()
-        return [dict(row._mapping) for row in rows]
 
     def accounts(self, incident_ids: list[str]) -> dict[str, str]:
         """The caller's words of these incidents, read only to find their risk cues."""
